@@ -1,0 +1,32 @@
+# Two commands for a new user: `make render` and `make test`.
+# Each creates .venv if needed and installs the project into it only when pyproject.toml changed
+# (the stamp file below), so a second run does not reinstall anything.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: render test lint clean-venv
+
+render: $(STAMP)
+	$(BIN)/audiobook render
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("audiobook needs Python 3.10 or newer" if sys.version_info < (3, 10) else 0)'
+	$(PYTHON) -m venv $(VENV)
+
+# Editable install: source edits need no reinstall; only a change to pyproject.toml triggers one.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+clean-venv:
+	rm -rf $(VENV)

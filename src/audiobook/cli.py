@@ -1,0 +1,259 @@
+"""The command line: parses arguments, calls the core, formats what comes back, sets exit codes.
+
+Data goes to stdout (tables, or one JSON document with --json); progress and errors go to stderr.
+Known errors are one line and exit 1 or 2; Ctrl-C exits 130; only a bug shows a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from audiobook import __version__
+from audiobook.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, AudiobookError, InputError
+
+app = typer.Typer(
+    help="Turn a manuscript into a mastered, tagged text-to-speech audiobook, offline.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SourceArg = Annotated[
+    Path, typer.Argument(help="The manuscript: a .txt/.md file or a folder of them.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+VoicesOpt = Annotated[
+    Path, typer.Option("--voices", help="Voices, timing and output settings.", show_default=True)
+]
+
+
+def handle_errors(command: F) -> F:
+    """One place that turns known errors into one line on stderr and an exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AudiobookError as exc:
+            err.print(f"audiobook: error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("audiobook: interrupted", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"audiobook {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command()
+@handle_errors
+def render(
+    source: SourceArg = Path("text"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the audiobook goes.")] = Path(
+        "audio"
+    ),
+    voices: VoicesOpt = Path("voices.toml"),
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, help="Chapters rendered at once [default: the CPU count]."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Render SOURCE into one mastered, tagged MP3 per chapter and a manifest."""
+    from audiobook.render import render_book
+
+    _require_explicit(voices, default=Path("voices.toml"))
+    jobs = jobs or os.cpu_count() or 1
+    with _Progress() as progress:
+        summary = render_book(source, out_dir, voices, jobs=jobs, progress=progress.event)
+    if as_json:
+        print(json.dumps(_summary_json(summary), indent=2, ensure_ascii=False))
+    else:
+        table = Table("#", "chapter", "duration", "file", title=f"{summary.book.title}")
+        for r in summary.results:
+            shown = _clock(r.duration_ms / 1000) if r.ok else "[red]failed[/red]"
+            table.add_row(str(r.index), r.title, shown, str(out_dir / r.file))
+        out.print(table)
+    for r in summary.failed:
+        err.print(f"audiobook: chapter {r.index} ({r.title}) failed: {r.error}", markup=False)
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+@handle_errors
+def chapters(
+    source: SourceArg = Path("text"),
+    voices: VoicesOpt = Path("voices.toml"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Show how SOURCE splits into chapters, without rendering."""
+    from audiobook.config import load_cast
+    from audiobook.manuscript import read_book
+
+    _require_explicit(voices, default=Path("voices.toml"))
+    book = read_book(source)
+    rate = load_cast(voices).narrator.rate
+    if as_json:
+        doc = {
+            "title": book.title,
+            "author": book.author,
+            "language": book.language,
+            "chapters": [
+                {
+                    "index": c.index,
+                    "title": c.title,
+                    "words": c.words,
+                    "estimated_seconds": c.estimated_seconds(rate),
+                }
+                for c in book.chapters
+            ],
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    table = Table(
+        "#", "title", "words", "est. duration", "first words",
+        title=f"{book.title} by {book.author} ({book.language}, {rate} wpm)",
+    )  # fmt: skip
+    for c in book.chapters:
+        first = " ".join(c.paragraphs[0].text.split()[:8]) + " …" if c.paragraphs else ""
+        table.add_row(str(c.index), c.title, str(c.words), _clock(c.estimated_seconds(rate)), first)
+    out.print(table)
+
+
+@app.command()
+@handle_errors
+def voices(as_json: JsonOpt = False) -> None:
+    """List the voices the speech engine offers (use an id or name in voices.toml)."""
+    from audiobook.speech import WorkerEngine
+
+    with contextlib.closing(WorkerEngine()) as engine:
+        found = engine.voices()
+    if as_json:
+        doc = [
+            {"id": v.id, "name": v.name, "languages": list(v.languages), "gender": v.gender}
+            for v in found
+        ]
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    table = Table("id", "name", "languages", "gender")
+    for v in found:
+        table.add_row(v.id, v.name, ", ".join(v.languages), v.gender or "")
+    out.print(table)
+
+
+def _require_explicit(path: Path, default: Path) -> None:
+    """A missing default voices.toml means defaults; a missing file the user named is an error."""
+    if path != default and not path.exists():
+        raise InputError("file not found", path=path, hint="check the --voices path")
+
+
+def _clock(seconds: float) -> str:
+    seconds = round(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _summary_json(summary: Any) -> dict[str, Any]:
+    return {
+        "ok": not summary.failed,
+        "title": summary.book.title,
+        "out": str(summary.out_dir),
+        "chapters": [
+            {
+                "index": r.index,
+                "title": r.title,
+                "file": r.file,
+                "ok": r.ok,
+                "duration_ms": r.duration_ms,
+                "words": r.words,
+                "sha256": r.sha256,
+                "rms_db": r.rms_db,
+                "peak_db": r.peak_db,
+                "error": r.error,
+            }
+            for r in summary.results
+        ],
+    }
+
+
+class _Progress:
+    """A progress bar on a terminal, plain lines otherwise (CI logs); always on stderr."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if err.is_terminal:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def event(self, kind: str, index: int, title: str, result: Any) -> None:
+        if self.bar is not None:
+            if self.task is None:
+                self.task = self.bar.add_task("rendering", total=None)
+            if kind == "done":
+                self.bar.advance(self.task)
+            self.bar.update(self.task, description=f"rendering: {title}")
+            return
+        if kind == "start":
+            err.print(f"rendering chapter {index}: {title}", markup=False)
+        elif result is not None and result.ok:
+            err.print(f"done chapter {index}: {_clock(result.duration_ms / 1000)}", markup=False)
+        else:
+            err.print(f"failed chapter {index}: {result.error if result else ''}", markup=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # Ctrl-C outside a command body (e.g. during imports)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+__all__ = ["EXIT_OK", "app", "main"]

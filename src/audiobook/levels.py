@@ -1,0 +1,109 @@
+"""Measuring audio the way the delivery spec does: RMS, sample peak and noise floor, in dBFS.
+
+Shared by mastering (to set the level) and check (to prove it). Files are decoded by ffmpeg and
+measured as a stream, so a two-hour chapter never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from audiobook import ffmpeg
+
+SILENCE_DB = -150.0  # what a run of exact zeros measures as, instead of minus infinity
+NOISE_WINDOW_S = 0.4  # ACX: lowest RMS over 0.4 s windows, moved 0.1 s at a time
+NOISE_HOP_S = 0.1
+
+
+def to_db(amplitude: float) -> float:
+    return 20 * math.log10(amplitude) if amplitude > 0 else SILENCE_DB
+
+
+@dataclass(frozen=True)
+class Levels:
+    rms_db: float
+    peak_db: float
+    noise_floor_db: float
+    seconds: float
+
+
+class LevelMeter:
+    """Feeds on float samples in [-1, 1] at SAMPLE_RATE, chunk by chunk."""
+
+    def __init__(self, sample_rate: int):
+        self.sample_rate = sample_rate
+        self.hop = round(sample_rate * NOISE_HOP_S)
+        self.hops_per_window = round(NOISE_WINDOW_S / NOISE_HOP_S)
+        self._pending = np.zeros(0, dtype=np.float64)
+        self._hop_energy: list[np.ndarray] = []  # sum of squares of each 0.1 s hop
+        self._total_energy = 0.0
+        self._count = 0
+        self._peak = 0.0
+
+    def feed(self, samples: np.ndarray) -> None:
+        x = samples.astype(np.float64, copy=False)
+        if x.size == 0:
+            return
+        self._total_energy += float(np.dot(x, x))
+        self._count += x.size
+        self._peak = max(self._peak, float(np.max(np.abs(x))))
+        x = np.concatenate([self._pending, x]) if self._pending.size else x
+        whole = (x.size // self.hop) * self.hop
+        if whole:
+            blocks = x[:whole].reshape(-1, self.hop)
+            self._hop_energy.append(np.einsum("ij,ij->i", blocks, blocks))
+        self._pending = x[whole:].copy()
+
+    def result(self) -> Levels:
+        rms = math.sqrt(self._total_energy / self._count) if self._count else 0.0
+        hops = np.concatenate(self._hop_energy) if self._hop_energy else np.zeros(0)
+        n = self.hops_per_window
+        if hops.size >= n:
+            window_energy = np.convolve(hops, np.ones(n), mode="valid")
+            floor = math.sqrt(float(window_energy.min()) / (n * self.hop))
+        else:  # shorter than one window: the whole thing is the window
+            floor = rms
+        return Levels(
+            rms_db=round(to_db(rms), 2),
+            peak_db=round(to_db(self._peak), 2),
+            noise_floor_db=round(to_db(floor), 2),
+            seconds=self._count / self.sample_rate,
+        )
+
+
+def measure_samples(samples: np.ndarray, sample_rate: int) -> Levels:
+    """Levels of int16 or float samples held in memory."""
+    meter = LevelMeter(sample_rate)
+    meter.feed(_as_float(samples))
+    return meter.result()
+
+
+def measure_file(path: Path, sample_rate: int = 44100) -> Levels:
+    """Decode PATH with ffmpeg and measure it; raises ToolError if it does not decode."""
+    reader = ffmpeg.Reader(
+        ["-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
+    )
+    return measure_f32_stream(reader.chunks(1 << 20), sample_rate)
+
+
+def measure_f32_stream(chunks: Iterable[bytes], sample_rate: int) -> Levels:
+    """Levels of a stream of little-endian float32 samples, cut anywhere."""
+    meter = LevelMeter(sample_rate)
+    leftover = b""
+    for chunk in chunks:
+        data = leftover + chunk
+        usable = len(data) - len(data) % 4
+        meter.feed(np.frombuffer(data[:usable], dtype="<f4"))
+        leftover = data[usable:]
+    return meter.result()
+
+
+def _as_float(samples: np.ndarray) -> np.ndarray:
+    if samples.dtype == np.int16:
+        return samples.astype(np.float64) / 32768.0
+    return samples.astype(np.float64, copy=False)

@@ -1,0 +1,195 @@
+"""Stitching a chapter's utterances and pauses, setting its level, and encoding it.
+
+The chapter is stitched once at the engine's sample rate (pydub brings every utterance to it),
+quiet room tone is laid under the whole of it (pauses are never digital zeros), and then one gain
+for the whole chapter is found so that, after a peak limiter, the RMS meets the profile: the level
+never jumps inside a chapter. ffmpeg applies gain, limiter and resampling, and encodes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from audiobook import ffmpeg
+
+with warnings.catch_warnings():
+    # pydub looks for ffmpeg on PATH at import and warns when it is not there; ours may be the
+    # bundled one, which ffmpeg.find_ffmpeg() knows about and which every ffmpeg call here uses.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+from audiobook.levels import Levels, measure_f32_stream, measure_file, measure_samples
+from audiobook.speech import Speech
+
+STITCH_RATE = 22050  # espeak-ng's own rate: stitching there avoids resampling every utterance
+ROOM_TONE_DB = -75.0  # RMS of the room tone before the chapter gain (ACX floor: -90 to -60 dBFS)
+LEVEL_TOLERANCE_DB = 0.25  # how close the limited RMS must come to the target before encoding
+MAX_LEVEL_PASSES = 4
+# Measured: an MP3 at 192 kbps decodes about 0.26 dB quieter than the PCM that went in, so the
+# limited PCM aims that much higher and the decoded file lands on the target.
+MP3_LEVEL_LOSS_DB = 0.26
+PEAK_MARGIN_DB = 0.4  # the decoded peak may rise this far above the limiter's ceiling (spec: -3.0)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A delivery target: levels measured on the decoded file, and the encoding."""
+
+    name: str
+    rms_db: float
+    peak_limit_db: float  # the limiter's ceiling: below the spec's peak, for MP3 overshoot
+    sample_rate: int
+    bitrate_kbps: int
+    channels: int = 1
+
+
+PROFILES = {
+    # ACX: RMS -23..-18 dBFS (aim -20), sample peak <= -3 dBFS on the decoded MP3, CBR 192k, 44.1k.
+    "acx": Profile("acx", rms_db=-20.0, peak_limit_db=-3.5, sample_rate=44100, bitrate_kbps=192),
+}
+
+
+@dataclass(frozen=True)
+class Pause:
+    ms: int
+
+
+@dataclass(frozen=True)
+class Mastered:
+    duration_ms: int
+    gain_db: float
+    levels: Levels  # measured on the decoded MP3
+
+
+def stitch(pieces: Iterable[Speech | Pause]) -> np.ndarray:
+    """Join speech and pauses into one int16 array at STITCH_RATE, room tone under all of it."""
+    raw: list[bytes] = []
+    for piece in pieces:
+        if isinstance(piece, Pause):
+            segment = AudioSegment.silent(duration=piece.ms, frame_rate=STITCH_RATE)
+        else:
+            segment = AudioSegment(
+                data=piece.pcm, sample_width=2, frame_rate=piece.sample_rate, channels=1
+            )
+            if piece.sample_rate != STITCH_RATE:  # other engines (sapi5, nsss) use other rates
+                segment = segment.set_frame_rate(STITCH_RATE)
+        raw.append(segment.raw_data)
+    # One join at the end: pydub's `+=` copies the whole chapter on every piece (SPECS.md 7).
+    samples = np.frombuffer(b"".join(raw), dtype="<i2")
+    return _add_room_tone(samples)
+
+
+def room_tone(count: int, start: int = 0) -> np.ndarray:
+    """Quiet noise at ROOM_TONE_DB, the same for the same sample positions on every machine.
+
+    A counter-based hash (murmur3's finaliser) instead of a random generator: reproducible
+    across numpy and Python versions, so the same input renders to the same bytes.
+    """
+    x = np.arange(start, start + count, dtype=np.uint64) & np.uint64(0xFFFFFFFF)
+    x = (x * np.uint64(0x9E3779B1)) & np.uint64(0xFFFFFFFF)
+    for shift, mult in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):
+        x ^= x >> np.uint64(shift)
+        x = (x * np.uint64(mult)) & np.uint64(0xFFFFFFFF)
+    x ^= x >> np.uint64(16)
+    uniform = x.astype(np.float64) / 2.0**31 - 1.0  # [-1, 1), RMS 1/sqrt(3)
+    return uniform * (10 ** (ROOM_TONE_DB / 20) * np.sqrt(3.0) * 32768.0)
+
+
+def _add_room_tone(samples: np.ndarray) -> np.ndarray:
+    mixed = samples.astype(np.float64) + room_tone(samples.size)
+    return np.clip(np.rint(mixed), -32768, 32767).astype("<i2")
+
+
+def master_to_mp3(samples: np.ndarray, profile: Profile, out: Path) -> Mastered:
+    """Level SAMPLES (int16 at STITCH_RATE) to PROFILE, encode them as an MP3 at OUT, and prove it.
+
+    The spec is judged on the decoded MP3, so the file is decoded and measured after encoding; if it
+    misses (it rarely does), the gain and ceiling are corrected and it is encoded again.
+    """
+    data = samples.tobytes()
+    aim = profile.rms_db + MP3_LEVEL_LOSS_DB
+    ceiling = profile.peak_limit_db
+    gain = aim - measure_samples(samples, STITCH_RATE).rms_db
+    for _ in range(MAX_LEVEL_PASSES):
+        limited = _limited_levels(data, gain, ceiling, profile)
+        if abs(limited.rms_db - aim) <= LEVEL_TOLERANCE_DB:
+            break
+        # The limiter takes a little off the top, so the RMS lands short: push by the shortfall.
+        gain += aim - limited.rms_db
+    for _ in range(2):
+        _encode_mp3(data, gain, ceiling, profile, out)
+        decoded = measure_file(out, profile.sample_rate)
+        rms_off = profile.rms_db - decoded.rms_db
+        peak_over = decoded.peak_db - (profile.peak_limit_db + PEAK_MARGIN_DB)
+        if abs(rms_off) <= 2 * LEVEL_TOLERANCE_DB and peak_over <= 0:
+            break
+        gain += rms_off
+        ceiling -= max(peak_over, 0.0)
+    return Mastered(
+        duration_ms=round(decoded.seconds * 1000), gain_db=round(gain, 2), levels=decoded
+    )
+
+
+def _encode_mp3(data: bytes, gain: float, ceiling: float, profile: Profile, out: Path) -> None:
+    ffmpeg.run(
+        [
+            *_input_args(),
+            "-af",
+            _filters(gain, ceiling, profile),
+            "-ac",
+            str(profile.channels),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            f"{profile.bitrate_kbps}k",
+            # Same input, same bytes: no encoder strings or metadata that vary between runs.
+            "-fflags",
+            "+bitexact",
+            "-flags:a",
+            "+bitexact",
+            "-map_metadata",
+            "-1",
+            "-id3v2_version",
+            "0",
+            "-write_xing",
+            "1",
+            "-f",
+            "mp3",
+            "-y",
+            str(out),
+        ],
+        stdin=data,
+    )
+
+
+def _input_args() -> list[str]:
+    return ["-f", "s16le", "-ar", str(STITCH_RATE), "-ac", "1", "-i", "pipe:0"]
+
+
+def _filters(gain_db: float, ceiling_db: float, profile: Profile) -> str:
+    ceiling = 10 ** (ceiling_db / 20)
+    # level=disabled: alimiter otherwise normalises its output back up to 0 dBFS (SPECS.md 2).
+    return (
+        f"volume={gain_db:.3f}dB,"
+        f"alimiter=limit={ceiling:.5f}:attack=5:release=50:level=disabled,"
+        f"aresample={profile.sample_rate}"
+    )
+
+
+def _limited_levels(data: bytes, gain_db: float, ceiling_db: float, profile: Profile) -> Levels:
+    """Run gain and limiter without encoding, and measure what comes out."""
+    args = [
+        *_input_args(),
+        "-af",
+        _filters(gain_db, ceiling_db, profile),
+        "-ac",
+        str(profile.channels),
+        "-f",
+        "f32le",
+        "-",
+    ]
+    return measure_f32_stream(ffmpeg.pipe_through(args, data), profile.sample_rate)
