@@ -28,8 +28,11 @@ _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty"
 )
+# "Chapter" needs its number ("Chapter 12", "CHAPTER XII.", "Chapter Twenty-One: Title");
+# a prologue or epilogue may stand alone.
 _CHAPTER_HEADING = re.compile(
-    rf"^\s*(chapter|prologue|epilogue)\b(\s+(\d+|[ivxlc]+|({_NUMBER_WORDS})(-\w+)?)\b)?[.:]?(\s.*)?$",
+    rf"^\s*(chapter\s+(\d+|[ivxlc]+|({_NUMBER_WORDS})(-\w+)?)\b|prologue\b|epilogue\b)"
+    r"[.:]?(\s.*)?$",
     re.I,
 )
 _SCENE_BREAK = re.compile(r"^\s*([*#~•·◆◇❦§]\s*){1,5}$|^\s*-{3,}\s*$|^\s*_{3,}\s*$")
@@ -118,6 +121,11 @@ def read_book(source: Path) -> Book:
         source=source,
         sources=tuple(files),
     )
+
+
+def split_chapters(text: str) -> list[Chapter]:
+    """The chapters of one decoded text (what read_book does for each file, without metadata)."""
+    return _chapters(_blocks(text, {}))
 
 
 def _text_files(source: Path) -> list[Path]:

@@ -101,7 +101,7 @@ def write_tags(path: Path, tags: TrackTags) -> None:
 def read_tags(path: Path) -> dict[str, str]:
     """The text frames of PATH as {frame id: text}, plus the ID3 version; {} if it has none."""
     try:
-        id3 = ID3(path)
+        id3 = ID3(path, translate=False)  # the frames as stored, not upgraded to v2.4
     except ID3NoHeaderError:
         return {}
     except MutagenError as exc:

@@ -1,0 +1,79 @@
+"""Shared fixtures: small real books in tmp_path, rendered with the real engine and real ffmpeg."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+SMALL_BOOK = """\
+# The Harbour
+
+The boats came in at dawn, their sails heavy with rain. Nobody on the quay said a word.
+
+Mara counted them twice, as her father had taught her, and then a third time to be sure.
+
+# The Storm
+
+By noon the sky had turned the colour of slate.
+
+* * *
+
+The wind rose, and the old lighthouse keeper climbed his stairs one more time.
+
+# The Return
+
+When the weather cleared, the last boat rounded the point, and the whole village ran to meet it.
+"""
+
+SMALL_META = """\
+title = "The Harbour Book"
+author = "Test Author"
+narrator = "Test Narrator"
+language = "en"
+year = 2024
+description = "A small book for the tests."
+"""
+
+SMALL_VOICES = """\
+[narrator]
+voice = "en-us"
+rate = 190
+"""
+
+
+def write_book(folder: Path, text: str = SMALL_BOOK, meta: str | None = SMALL_META) -> Path:
+    """A manuscript folder as a producer would lay it out; returns the text folder."""
+    text_dir = folder / "text"
+    text_dir.mkdir(parents=True, exist_ok=True)
+    (text_dir / "book.md").write_text(text, encoding="utf-8")
+    if meta is not None:
+        (text_dir / "book.toml").write_text(meta, encoding="utf-8")
+    (folder / "voices.toml").write_text(SMALL_VOICES, encoding="utf-8")
+    return text_dir
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a separate process, as a user or CI would."""
+    return subprocess.run(
+        [sys.executable, "-m", "audiobook", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def rendered_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small book rendered once for the session; returns its project folder."""
+    folder = tmp_path_factory.mktemp("rendered")
+    write_book(folder)
+    result = run_cli("render", "--jobs", "2", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder

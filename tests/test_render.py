@@ -1,0 +1,153 @@
+"""End to end: the real CLI, the real engine and the real ffmpeg, files read back and measured."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from mutagen.mp3 import MP3, BitrateMode
+
+from audiobook.levels import measure_file
+from audiobook.tags import read_tags
+
+from .conftest import SMALL_META, run_cli, write_book
+
+TITLES = ["The Harbour", "The Storm", "The Return"]
+
+
+def manifest_of(folder: Path) -> dict:
+    return json.loads((folder / "audio" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_render_writes_one_mp3_per_chapter_and_a_manifest(rendered_book: Path) -> None:
+    manifest = manifest_of(rendered_book)
+    assert manifest["schema"] == 1
+    assert (manifest["title"], manifest["author"]) == ("The Harbour Book", "Test Author")
+    assert manifest["narrator"] == "Test Narrator"
+    assert manifest["voice"] == {"id": "en-us", "rate_wpm": 190}
+    assert [c["title"] for c in manifest["chapters"]] == TITLES
+    files = sorted(p.name for p in (rendered_book / "audio").glob("*.mp3"))
+    assert files == [c["file"] for c in manifest["chapters"]]
+    assert files[0] == "01-the-harbour.mp3"
+    assert not list((rendered_book / "audio").glob("*.tmp"))
+
+
+def test_every_chapter_decodes_to_its_manifest_duration(rendered_book: Path) -> None:
+    for chapter in manifest_of(rendered_book)["chapters"]:
+        path = rendered_book / "audio" / chapter["file"]
+        decoded = measure_file(path)  # raises if ffmpeg cannot decode it to the end
+        assert decoded.seconds * 1000 == pytest.approx(chapter["duration_ms"], abs=100)
+        assert MP3(path).info.length * 1000 == pytest.approx(chapter["duration_ms"], abs=100)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == chapter["sha256"]
+        # Head room tone, title, pause, text, tail: longer than the text alone.
+        assert chapter["duration_ms"] > chapter["words"] / 190 * 60_000
+
+
+def test_every_chapter_meets_the_acx_profile(rendered_book: Path) -> None:
+    for chapter in manifest_of(rendered_book)["chapters"]:
+        path = rendered_book / "audio" / chapter["file"]
+        info = MP3(path).info
+        assert (info.sample_rate, info.channels, info.bitrate) == (44100, 1, 192000)
+        assert info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN)
+        levels = measure_file(path)
+        assert -21.0 <= levels.rms_db <= -19.0, levels
+        assert levels.peak_db <= -3.0, levels
+        assert -90.0 < levels.noise_floor_db <= -60.0, levels
+
+
+def test_every_chapter_is_tagged(rendered_book: Path) -> None:
+    chapters = manifest_of(rendered_book)["chapters"]
+    for n, chapter in enumerate(chapters, start=1):
+        tags = read_tags(rendered_book / "audio" / chapter["file"])
+        assert tags["version"] == "2.3"
+        assert tags["TIT2"] == chapter["title"]
+        assert tags["TALB"] == "The Harbour Book"
+        assert tags["TPE1"] == "Test Author"
+        assert tags["TCOM"] == "Test Narrator"
+        assert tags["TRCK"] == f"{n}/{len(chapters)}"
+        assert tags["TCON"] == "Audiobook"
+        assert tags["TLAN"] == "eng"
+
+
+def test_rendering_again_gives_identical_files(rendered_book: Path, tmp_path: Path) -> None:
+    write_book(tmp_path)
+    result = run_cli("render", "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for chapter in manifest_of(rendered_book)["chapters"]:
+        again = tmp_path / "audio" / chapter["file"]
+        assert hashlib.sha256(again.read_bytes()).hexdigest() == chapter["sha256"]
+
+
+def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
+    write_book(tmp_path, text="# Only\n\nOne short chapter to speak.\n")
+    result = run_cli("render", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["ok"] is True
+    assert [c["title"] for c in summary["chapters"]] == ["Only"]
+    assert "rendering chapter 1" in result.stderr  # progress goes to stderr
+
+
+def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:
+    write_book(tmp_path, text="# One\n\nFirst.\n\n# Two\n\nSecond.\n")
+    assert run_cli("render", cwd=tmp_path).returncode == 0
+    write_book(tmp_path, text="# One\n\nFirst.\n")
+    assert run_cli("render", cwd=tmp_path).returncode == 0
+    assert sorted(p.name for p in (tmp_path / "audio").glob("*.mp3")) == ["01-one.mp3"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (lambda d: None, "text: no such file or folder"),
+        (lambda d: (d / "text").mkdir(), "holds no .txt or .md"),
+        (lambda d: write_book(d, text=""), "book.md: the file is empty"),
+        (
+            lambda d: (write_book(d), (d / "voices.toml").write_text("[narrator]\nvoice='xx'\n")),
+            "voices.toml: narrator.voice: unknown voice 'xx'",
+        ),
+        (
+            lambda d: (write_book(d), (d / "voices.toml").write_text("[narrator]\nrate=5\n")),
+            "voices.toml: narrator.",
+        ),
+        (
+            lambda d: (write_book(d), (d / "text" / "book.toml").write_text("titel = 'x'\n")),
+            "book.toml: titel: unknown key",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_no_traceback(tmp_path: Path, setup, expected: str) -> None:
+    setup(tmp_path)
+    result = run_cli("render", cwd=tmp_path)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "audio" / "manifest.json").exists()
+
+
+def test_chapters_json_matches_the_contract(tmp_path: Path) -> None:
+    write_book(tmp_path)
+    result = run_cli("chapters", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["title"], doc["author"], doc["language"]) == (
+        "The Harbour Book",
+        "Test Author",
+        "en",
+    )
+    assert [c["index"] for c in doc["chapters"]] == [1, 2, 3]
+    first = doc["chapters"][0]
+    assert first["title"] == "The Harbour" and first["words"] == 36
+    assert first["estimated_seconds"] == pytest.approx(36 / 190 * 60, abs=0.1)
+
+
+def test_chapters_table_and_voices_list(tmp_path: Path) -> None:
+    write_book(tmp_path, meta=SMALL_META)
+    table = run_cli("chapters", cwd=tmp_path)
+    assert table.returncode == 0 and "The Storm" in table.stdout
+    voices = run_cli("voices", "--json", cwd=tmp_path)
+    assert voices.returncode == 0
+    assert any(v["id"].endswith("/en-us") for v in json.loads(voices.stdout))

@@ -1,0 +1,85 @@
+"""The real engine (espeak-ng through pyttsx3) in its worker process."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from audiobook.config import Voice
+from audiobook.errors import ToolError
+from audiobook.manuscript import count_words
+from audiobook.speech import WorkerEngine, plausible_seconds, split_utterances
+
+VOICE = Voice(voice="en-us", rate=175)
+SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs into the forest."
+
+
+@pytest.fixture
+def engine() -> Iterator[WorkerEngine]:
+    with contextlib.closing(WorkerEngine(timeout=30)) as engine:
+        yield engine
+
+
+def test_split_utterances_bounds_bytes_and_keeps_every_word() -> None:
+    text = " ".join(f"Sentence number {i} says something, then something more." for i in range(300))
+    pieces = split_utterances(text, max_bytes=500)
+    assert all(len(p.encode()) <= 500 for p in pieces)
+    assert " ".join(pieces).split() == text.split()
+    run_on = "word " * 2000  # no sentence or clause boundary at all
+    assert " ".join(split_utterances(run_on, 300)).split() == run_on.split()
+
+
+def test_synthesizes_audio_of_plausible_length(engine: WorkerEngine) -> None:
+    speech = engine.synthesize(SENTENCE, VOICE)
+    low, high = plausible_seconds(SENTENCE, VOICE.rate)
+    assert low <= speech.seconds <= high
+    expected = count_words(SENTENCE) / VOICE.rate * 60
+    assert 0.6 * expected < speech.seconds < 1.6 * expected
+    assert speech.sample_rate == 22050
+    assert max(speech.pcm) > 0  # not silence
+
+
+def test_faster_rate_gives_shorter_speech(engine: WorkerEngine) -> None:
+    slow = engine.synthesize(SENTENCE, Voice(voice="en-us", rate=120))
+    fast = engine.synthesize(SENTENCE, Voice(voice="en-us", rate=300))
+    assert fast.seconds < 0.6 * slow.seconds
+
+
+def test_same_text_gives_same_audio_in_fresh_workers() -> None:
+    digests = []
+    for _ in range(2):
+        with contextlib.closing(WorkerEngine()) as engine:
+            engine.synthesize("A first utterance to warm the engine up.", VOICE)
+            digests.append(hashlib.sha256(engine.synthesize(SENTENCE, VOICE).pcm).hexdigest())
+    assert digests[0] == digests[1]
+
+
+def test_voice_list_has_english_german_french(engine: WorkerEngine) -> None:
+    short_ids = {v.short_id for v in engine.voices()}
+    assert {"en-us", "de", "fr"} <= short_ids
+
+
+def test_a_killed_worker_is_replaced_and_the_utterance_spoken(engine: WorkerEngine) -> None:
+    engine.synthesize("Start the worker.", VOICE)
+    os.kill(engine._process.pid, signal.SIGKILL)
+    speech = engine.synthesize(SENTENCE, VOICE)
+    assert speech.seconds > 1.0
+
+
+def test_engine_chatter_stays_off_stdout(
+    engine: WorkerEngine, capfd: pytest.CaptureFixture
+) -> None:
+    engine.synthesize(SENTENCE, VOICE)
+    assert capfd.readouterr().out == ""
+
+
+def test_unusable_engine_library_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDIOBOOK_ESPEAK", "/nonexistent/libespeak-ng.so.1")
+    with contextlib.closing(WorkerEngine(timeout=30)) as engine, pytest.raises(ToolError) as caught:
+        engine.voices()
+    assert "could not start" in str(caught.value)
