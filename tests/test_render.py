@@ -75,9 +75,13 @@ def test_rendering_again_gives_identical_files(rendered_book: Path, tmp_path: Pa
     write_book(tmp_path)
     result = run_cli("render", "--jobs", "1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for chapter in manifest_of(rendered_book)["chapters"]:
+    first, second = manifest_of(rendered_book)["chapters"], manifest_of(tmp_path)["chapters"]
+    for chapter, repeat in zip(first, second, strict=True):
         again = tmp_path / "audio" / chapter["file"]
-        assert hashlib.sha256(again.read_bytes()).hexdigest() == chapter["sha256"]
+        assert hashlib.sha256(again.read_bytes()).hexdigest() == chapter["sha256"], (
+            chapter,
+            repeat,
+        )
 
 
 def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:

@@ -114,6 +114,8 @@ class WorkerEngine:
         self._conn: Connection | None = None
         self._tmpdir = tempfile.TemporaryDirectory(prefix="audiobook-speech-")
         self._counter = 0
+        self._history: list[tuple[str, Voice]] = []  # what the current worker has spoken
+        self.retries = 0  # utterances that needed more than one attempt
 
     def __enter__(self) -> WorkerEngine:
         return self
@@ -128,23 +130,42 @@ class WorkerEngine:
     def synthesize(self, text: str, voice: Voice) -> Speech:
         low, high = plausible_seconds(text, voice.rate)
         problem = "no attempt"
-        for _attempt in range(1 + RETRIES):
-            self._counter += 1
-            wav = Path(self._tmpdir.name) / f"u{self._counter}.wav"
+        for attempt in range(1 + RETRIES):
             try:
-                self._call(("synth", text, voice.model_dump(), str(wav)), timeout=self.timeout)
-                speech = _read_wav(wav)
+                if attempt:
+                    self._replace_worker()
+                speech = self._speak(text, voice)
             except SpeechError as exc:
                 problem = exc.message
                 continue
-            finally:
-                wav.unlink(missing_ok=True)
             if low <= speech.seconds <= high:
+                self._history.append((text, voice))
+                self.retries += attempt
                 return speech
             problem = (
                 f"implausible duration {speech.seconds:.2f} s (expected {low:.1f}-{high:.1f} s)"
             )
         raise SpeechError(f"could not speak {_excerpt(text)!r}: {problem}")
+
+    def _speak(self, text: str, voice: Voice) -> Speech:
+        self._counter += 1
+        wav = Path(self._tmpdir.name) / f"u{self._counter}.wav"
+        try:
+            self._call(("synth", text, voice.model_dump(), str(wav)), timeout=self.timeout)
+            return _read_wav(wav)
+        finally:
+            wav.unlink(missing_ok=True)
+
+    def _replace_worker(self) -> None:
+        """A fresh worker, brought to the state the failed one was in before the failure.
+
+        espeak-ng's output depends on what its process spoke before, so the new worker speaks
+        this worker's utterances again (discarding the audio): the retried utterance then comes
+        out exactly as it would have without the failure, and a render stays reproducible.
+        """
+        self._kill()
+        for text, voice in self._history:
+            self._speak(text, voice)
 
     def close(self) -> None:
         if self._process is not None:
@@ -279,6 +300,13 @@ class Pyttsx3Backend:
         self._voice: dict[str, Any] = {}
         self.engine.connect("finished-utterance", self._on_finished)
         self._synchronize = _espeak_synchronize()
+        # pyttsx3.init() sets voice, rate and volume through espeak's asynchronous queue. If the
+        # driver's endLoop() (run by every runAndWait()) finds that queue still busy, it cancels
+        # it and leaves a "stopping" flag that cuts the *next* utterance off half-way: under load
+        # this happened to the first utterance of a process. So: let the queue drain first, then
+        # one empty run, which also takes the driver proxy out of its initial "busy" state.
+        self._synchronize()
+        self.engine.runAndWait()
 
     def _on_finished(self, name: object = None, completed: bool = True) -> None:
         # Called on the engine's own thread when the utterance (and its WAV file) is done.
