@@ -145,7 +145,8 @@ def test_chapters_json_matches_the_contract(tmp_path: Path) -> None:
     assert [c["index"] for c in doc["chapters"]] == [1, 2, 3]
     first = doc["chapters"][0]
     assert first["title"] == "The Harbour" and first["words"] == 36
-    assert first["estimated_seconds"] == pytest.approx(36 / 190 * 60, abs=0.1)
+    title_words = 2  # the estimate counts the title read aloud
+    assert first["estimated_seconds"] == pytest.approx((36 + title_words) / 190 * 60, abs=0.1)
 
 
 def test_chapters_table_and_voices_list(tmp_path: Path) -> None:

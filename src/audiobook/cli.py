@@ -40,6 +40,20 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document o
 VoicesOpt = Annotated[
     Path, typer.Option("--voices", help="Voices, timing and output settings.", show_default=True)
 ]
+HeadingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--heading-pattern", help="Regex: whole lines that start chapters (overrides detection)."
+    ),
+]
+SkipOpt = Annotated[
+    list[str] | None,
+    typer.Option("--skip", help="A chapter number or title not to speak (repeatable)."),
+]
+TargetOpt = Annotated[
+    int | None,
+    typer.Option("--target-words", min=200, help="Chapter size when the text has no headings."),
+]
 
 
 def handle_errors(command: F) -> F:
@@ -86,15 +100,23 @@ def render(
         int | None,
         typer.Option("--jobs", min=1, help="Chapters rendered at once [default: the CPU count]."),
     ] = None,
+    heading_pattern: HeadingOpt = None,
+    skip: SkipOpt = None,
+    target_words: TargetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Render SOURCE into one mastered, tagged MP3 per chapter and a manifest."""
+    from audiobook.config import SplitOverrides
     from audiobook.render import render_book
 
     _require_explicit(voices, default=Path("voices.toml"))
     jobs = jobs or os.cpu_count() or 1
+    overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
     with _Progress() as progress:
-        summary = render_book(source, out_dir, voices, jobs=jobs, progress=progress.event)
+        summary = render_book(
+            source, out_dir, voices, jobs=jobs, progress=progress.event, split=overrides
+        )
+    _report_skipped(summary.book)
     if as_json:
         print(json.dumps(_summary_json(summary), indent=2, ensure_ascii=False))
     else:
@@ -114,20 +136,26 @@ def render(
 def chapters(
     source: SourceArg = Path("text"),
     voices: VoicesOpt = Path("voices.toml"),
+    heading_pattern: HeadingOpt = None,
+    skip: SkipOpt = None,
+    target_words: TargetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show how SOURCE splits into chapters, without rendering."""
-    from audiobook.config import load_cast
+    from audiobook.config import SplitOverrides, load_cast
     from audiobook.manuscript import read_book
 
     _require_explicit(voices, default=Path("voices.toml"))
-    book = read_book(source)
-    rate = load_cast(voices).narrator.rate
+    cast = load_cast(voices)
+    overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
+    book = read_book(source, cast.split_options(voices, overrides))
+    rate = cast.narrator.rate
     if as_json:
         doc = {
             "title": book.title,
             "author": book.author,
             "language": book.language,
+            "language_source": book.language_source,
             "chapters": [
                 {
                     "index": c.index,
@@ -137,17 +165,35 @@ def chapters(
                 }
                 for c in book.chapters
             ],
+            "skipped": [
+                {"reason": s.reason, "words": s.words, "text": _excerpt(s.text)}
+                for s in book.skipped
+            ],
         }
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     table = Table(
         "#", "title", "words", "est. duration", "first words",
-        title=f"{book.title} by {book.author} ({book.language}, {rate} wpm)",
+        title=f"{book.title} by {book.author}",
+        caption=f"language {book.language} ({book.language_source}), {rate} wpm, "
+        f"{book.words} words, {_clock(sum(c.estimated_seconds(rate) for c in book.chapters))}",
     )  # fmt: skip
     for c in book.chapters:
         first = " ".join(c.paragraphs[0].text.split()[:8]) + " …" if c.paragraphs else ""
         table.add_row(str(c.index), c.title, str(c.words), _clock(c.estimated_seconds(rate)), first)
     out.print(table)
+    _report_skipped(book)
+
+
+def _report_skipped(book: Any) -> None:
+    """Say which text is not spoken, and why: nothing is dropped silently."""
+    for s in book.skipped:
+        err.print(f"not spoken: {s.reason} ({s.words} words): {_excerpt(s.text)}", markup=False)
+
+
+def _excerpt(text: str, limit: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 @app.command()

@@ -7,13 +7,16 @@ exists is checked against the engine's list by `Cast.check_voices`, since only t
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from audiobook.chapters import SplitOptions
 from audiobook.errors import InputError
 
 if sys.version_info >= (3, 11):
@@ -51,12 +54,53 @@ class Output(_Strict):
     profile: Literal["acx"] = "acx"
 
 
+class Chapters(_Strict):
+    """How the manuscript is split, where the automatic detection needs steering."""
+
+    heading_pattern: str | None = Field(None, description="regex: whole lines that start chapters")
+    skip: list[int | str] = Field(default_factory=list, description="chapter numbers or titles")
+    target_words: int = Field(5000, ge=200, le=100_000, description="without headings")
+    max_minutes: float = Field(120.0, gt=1, le=1440, description="longer chapters become parts")
+
+
+@dataclass(frozen=True)
+class SplitOverrides:
+    """The same settings from the command line, which win over voices.toml."""
+
+    heading_pattern: str | None = None
+    skip: tuple[str, ...] = ()
+    target_words: int | None = None
+
+
 class Cast(_Strict):
     """Everything voices.toml says."""
 
     narrator: Voice = Voice(voice="en-us")
     timing: Timing = Timing()
     output: Output = Output()
+    chapters: Chapters = Chapters()
+
+    def split_options(
+        self, source: Path | str, overrides: SplitOverrides | None = None
+    ) -> SplitOptions:
+        """The chapter-splitting options; a bad heading pattern is an error naming its origin."""
+        o = overrides or SplitOverrides()
+        pattern = o.heading_pattern or self.chapters.heading_pattern
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                origin = "--heading-pattern" if o.heading_pattern else "chapters.heading_pattern"
+                raise InputError(
+                    f"{origin}: not a valid regular expression ({exc})", path=source
+                ) from None
+        return SplitOptions(
+            heading_pattern=pattern,
+            skip=tuple(o.skip) or tuple(str(s) for s in self.chapters.skip),
+            target_words=o.target_words or self.chapters.target_words,
+            max_minutes=self.chapters.max_minutes,
+            rate_wpm=self.narrator.rate,
+        )
 
     def check_voices(self, known: Iterable[str], source: Path | str) -> None:
         """Raise InputError if a voice id is not one the engine offers, with close matches."""

@@ -1,7 +1,8 @@
-"""Reading a manuscript: bytes -> text -> chapters of paragraphs, plus the book's metadata.
+"""Reading a manuscript: files -> decoded text -> Book (metadata and chapters).
 
-Knows nothing of audio. Every word of the body ends up in exactly one paragraph of one chapter, in
-order; scene breaks are kept as markers so that the mastering stage can turn them into pauses.
+Knows nothing of audio. Decoding repairs what word processors and downloads do to text (BOMs,
+UTF-16, cp1252, mojibake, line endings); Project Gutenberg's header and licence are taken off and
+their Title/Author/Language lines kept as metadata; `chapters` does the splitting.
 """
 
 from __future__ import annotations
@@ -9,68 +10,64 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ftfy
+import ftfy.badness
 
+from audiobook.chapters import (
+    Chapter,
+    Paragraph,
+    SceneBreak,
+    Skipped,
+    SplitOptions,
+    count_words,
+    split_chapters,
+)
 from audiobook.config import BOOK_FILE, BookMeta, load_book_meta
 from audiobook.errors import InputError
 
+__all__ = [
+    "Book",
+    "Chapter",
+    "Paragraph",
+    "SceneBreak",
+    "Skipped",
+    "SplitOptions",
+    "count_words",
+    "decode_text",
+    "read_book",
+]
+
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
-# With no headings at all, the text is cut at paragraph boundaries into chapters of about this size.
-DEFAULT_TARGET_WORDS = 5000
 
-_WORD = re.compile(r"\w", re.UNICODE)
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_MD_METADATA = re.compile(r"^#{1,6}\s*(title|author|narrator|language|year)\s*:\s*(.+?)\s*$", re.I)
-_NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty"
+_PG_START = re.compile(r"^\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
+_PG_END = re.compile(r"^\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
+_PG_TAIL = re.compile(r"^\s*End of (the |this )?Project Gutenberg.*$", re.M | re.I)
+_PG_CREDIT = re.compile(
+    r"^(Produced by|E-?text prepared by|Transcribed (from|by)|This e-?(book|text) was)", re.I
 )
-# "Chapter" needs its number ("Chapter 12", "CHAPTER XII.", "Chapter Twenty-One: Title");
-# a prologue or epilogue may stand alone.
-_CHAPTER_HEADING = re.compile(
-    rf"^\s*(chapter\s+(\d+|[ivxlc]+|({_NUMBER_WORDS})(-\w+)?)\b|prologue\b|epilogue\b)"
-    r"[.:]?(\s.*)?$",
-    re.I,
-)
-_SCENE_BREAK = re.compile(r"^\s*([*#~•·◆◇❦§]\s*){1,5}$|^\s*-{3,}\s*$|^\s*_{3,}\s*$")
-
-
-@dataclass(frozen=True)
-class SceneBreak:
-    """A scene break in the text (* * *): a longer pause, not speech."""
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-
-    @property
-    def words(self) -> int:
-        return count_words(self.text)
-
-
-Block = Paragraph | SceneBreak
-
-
-@dataclass(frozen=True)
-class Chapter:
-    index: int
-    title: str
-    blocks: tuple[Block, ...]
-
-    @property
-    def paragraphs(self) -> list[Paragraph]:
-        return [b for b in self.blocks if isinstance(b, Paragraph)]
-
-    @property
-    def words(self) -> int:
-        return sum(p.words for p in self.paragraphs)
-
-    def estimated_seconds(self, rate_wpm: int) -> float:
-        return round(self.words / rate_wpm * 60, 1)
+_PG_FIELD = re.compile(r"^(Title|Author|Language):\s*(.+?)\s*$", re.M)
+_LANGUAGE_NAMES = {
+    "english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it",
+    "portuguese": "pt", "dutch": "nl", "swedish": "sv", "danish": "da", "norwegian": "no",
+    "finnish": "fi", "polish": "pl", "russian": "ru", "latin": "la", "greek": "el",
+    "czech": "cs", "hungarian": "hu", "esperanto": "eo", "catalan": "ca",
+}  # fmt: skip
+# The commonest function words of the languages espeak-ng reads best: enough to tell a book's
+# language from a few thousand of its words.
+_STOPWORDS = {
+    "en": "the and of to a in that it was he i his you with for had as her not but",
+    "de": "der die und das nicht zu sie ich er es den ein in mit sich auf dem war",
+    "fr": "de la le et les des il un une que à du est en pas je elle qui dans l d j qu n",
+    "es": "de la que el en y los se del las un por con no una su para es al",
+    "it": "di e il la che un a per non in è una si del le con da sono gli",
+    "pt": "de a o que e do da em um para é com não uma os no se na por",
+    "nl": "de en het van een ik te dat die in is niet je hij zijn op met",
+    "sv": "och att det som en på är av för med den till inte har de om",
+}  # fmt: skip
+_STOPWORD_SETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 
 
 @dataclass(frozen=True)
@@ -79,53 +76,62 @@ class Book:
     author: str
     narrator: str
     language: str
+    language_source: str  # "book.toml", "metadata", "detected" or "default"
     meta: BookMeta
     chapters: tuple[Chapter, ...]
     source: Path
-    sources: tuple[Path, ...] = field(default=())
+    sources: tuple[Path, ...] = ()
+    skipped: tuple[Skipped, ...] = field(default=())
 
     @property
     def words(self) -> int:
         return sum(c.words for c in self.chapters)
 
 
-def count_words(text: str) -> int:
-    return sum(1 for token in text.split() if _WORD.search(token))
-
-
-def read_book(source: Path) -> Book:
+def read_book(source: Path, options: SplitOptions | None = None) -> Book:
     """Read SOURCE (a text file or a folder of them) into a Book; bad input raises InputError."""
+    options = options or SplitOptions()
     files = _text_files(source)
     folder = source if source.is_dir() else source.parent
     meta = load_book_meta(folder)
-    blocks: list[tuple[str, str | None]] = []  # (kind, text): "heading", "para", "break"
     found: dict[str, str] = {}
+    chapters: list[Chapter] = []
+    skipped: list[Skipped] = []
     for path in files:
         text = decode_text(path.read_bytes(), path)
-        blocks.extend(_blocks(text, found))
-    chapters = _chapters(blocks)
+        text, gutenberg = strip_gutenberg(text, found, skipped)
+        split = split_chapters(text, replace(options, front_matter=gutenberg))
+        for key, value in split.metadata.items():
+            found.setdefault(key, value)
+        skipped.extend(split.skipped)
+        if len(files) > 1 and split.by_length:
+            # One file per chapter without headings: the file name is the title.
+            name = _title_from_name(path)
+            many = len(split.chapters) > 1
+            for i, c in enumerate(split.chapters):
+                title = f"{name}, part {i + 1}" if many else name
+                split.chapters[i] = replace(c, title=title, spoken_title=title)
+        chapters.extend(split.chapters)
+    chapters = [replace(c, index=i) for i, c in enumerate(chapters, start=1)]
     if not chapters:
         raise InputError(
             "no speakable words in the manuscript",
             path=source,
             hint="add text to it, or point audiobook at the manuscript",
         )
-    title = meta.title or found.get("title") or _title_from_name(source)
+    language, language_source = _language(meta, found, chapters)
     return Book(
-        title=title,
+        title=meta.title or found.get("title") or _title_from_name(source),
         author=meta.author or found.get("author") or "Unknown",
         narrator=meta.narrator or found.get("narrator") or "Unknown",
-        language=meta.language or found.get("language") or "en",
+        language=language,
+        language_source=language_source,
         meta=meta,
         chapters=tuple(chapters),
         source=source,
         sources=tuple(files),
+        skipped=tuple(skipped),
     )
-
-
-def split_chapters(text: str) -> list[Chapter]:
-    """The chapters of one decoded text (what read_book does for each file, without metadata)."""
-    return _chapters(_blocks(text, {}))
 
 
 def _text_files(source: Path) -> list[Path]:
@@ -159,104 +165,78 @@ def decode_text(data: bytes, path: Path) -> str:
         text = data.decode("utf-16", "replace")
     else:
         if b"\x00" in data:
-            raise InputError("this is not a text file (it holds binary data)", path=path)
+            raise InputError(
+                "this is not a text file (it holds binary data)",
+                path=path,
+                hint="export the manuscript as plain text (.txt) or Markdown (.md)",
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
+            # Not UTF-8: a Windows word processor's cp1252, which is latin-1 plus curly quotes.
             text = data.decode("cp1252", "replace")
     if not text.strip():
         raise InputError("the file is empty", path=path, hint="add the manuscript's text")
-    # ftfy undoes mojibake such as "â€“" (an en dash decoded with the wrong code page).
-    text = ftfy.fix_text(text, normalization="NFC")
+    # ftfy undoes mojibake such as "â€“" (an en dash decoded with the wrong code page). Its
+    # badness check is one regex over the text, while fixing goes line by line (1 s for a novel):
+    # fix only what needs it.
+    if not text.isascii() and ftfy.badness.is_bad(text):
+        text = ftfy.fix_text(text, normalization="NFC")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)
 
 
-def _blocks(text: str, found: dict[str, str]) -> list[tuple[str, str | None]]:
-    """Split text into headings, paragraphs and scene breaks; record metadata lines in FOUND."""
-    out: list[tuple[str, str | None]] = []
-    for raw in re.split(r"\n\s*\n", text):
-        lines = [line.strip() for line in raw.split("\n") if line.strip()]
-        if not lines:
-            continue
-        first = lines[0]
-        meta = _MD_METADATA.match(first)
-        if meta and len(lines) == 1:
-            found.setdefault(meta.group(1).lower(), meta.group(2))
-            continue
-        heading = _heading(first)
-        if heading is not None:
-            out.append(("heading", heading))
-            lines = lines[1:]
-            if not lines:
-                continue
-        if len(lines) == 1 and _SCENE_BREAK.match(lines[0]):
-            out.append(("break", None))
-            continue
-        out.append(("para", " ".join(lines)))
-    return out
+def strip_gutenberg(text: str, found: dict[str, str], skipped: list[Skipped]) -> tuple[str, bool]:
+    """Take Project Gutenberg's header, credits and licence off TEXT; keep its metadata in FOUND."""
+    start, end = _PG_START.search(text), _PG_END.search(text)
+    if not start:
+        return text, False
+    for key, value in _PG_FIELD.findall(text[: start.start()]):
+        found.setdefault(key.lower(), value)
+    header = text[: start.end()]
+    body = text[start.end() : end.start() if end else len(text)]
+    footer = text[end.start() :] if end else ""
+    if tail := _PG_TAIL.search(body):
+        footer = body[tail.start() :] + footer
+        body = body[: tail.start()]
+    # The transcriber's credits right after the header are Gutenberg's, not the book's. (Blank
+    # lines are kept as they are: their number helps to tell a heading from a list.)
+    for n, block in enumerate(re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", body)):
+        if n == 3:
+            break
+        if _PG_CREDIT.match(block.group().strip()):
+            skipped.append(Skipped("Project Gutenberg credits", block.group().strip()))
+            body = body[: block.start()] + body[block.end() :]
+            break
+    skipped.append(Skipped("Project Gutenberg header", header.strip()))
+    if footer.strip():
+        skipped.append(Skipped("Project Gutenberg licence", footer.strip()))
+    return body, True
 
 
-def _heading(line: str) -> str | None:
-    md = _MD_HEADING.match(line)
-    if md:
-        return md.group(2).strip()
-    if len(line) <= 80 and _CHAPTER_HEADING.match(line):
-        return line.strip()
-    return None
+def _language(meta: BookMeta, found: dict[str, str], chapters: list[Chapter]) -> tuple[str, str]:
+    if meta.language:
+        return meta.language, "book.toml"
+    declared = found.get("language", "").strip()
+    if declared:
+        code = _LANGUAGE_NAMES.get(declared.lower().split()[0], declared.lower())
+        return code, "metadata"
+    sample = " ".join(p.text for c in chapters for p in c.paragraphs)[:40_000]
+    detected = detect_language(sample)
+    return (detected, "detected") if detected else ("en", "default")
 
 
-def _chapters(blocks: list[tuple[str, str | None]]) -> list[Chapter]:
-    has_headings = any(kind == "heading" for kind, _ in blocks)
-    if not has_headings:
-        return _split_by_length(blocks, DEFAULT_TARGET_WORDS)
-    sections: list[tuple[str, list[Block]]] = []
-    title: str | None = None
-    body: list[Block] = []
-    for kind, text in blocks:
-        if kind == "heading":
-            sections.append((title or "Opening", body))
-            title, body = text, []
-        elif kind == "break":
-            body.append(SceneBreak())
-        else:
-            body.append(Paragraph(text or ""))
-    sections.append((title or "Opening", body))
-    # A heading with no text of its own (a part title) is not a chapter.
-    kept = [(t, b) for t, b in sections if _speakable(b)]
-    return [Chapter(i, t, _trim_breaks(b)) for i, (t, b) in enumerate(kept, start=1)]
-
-
-def _split_by_length(blocks: list[tuple[str, str | None]], target: int) -> list[Chapter]:
-    chapters: list[list[Block]] = [[]]
-    words = 0
-    for kind, text in blocks:
-        if words >= target and kind == "para":
-            chapters.append([])
-            words = 0
-        if kind == "break":
-            chapters[-1].append(SceneBreak())
-        else:
-            chapters[-1].append(Paragraph(text or ""))
-            words += count_words(text or "")
-    bodies = [_trim_breaks(c) for c in chapters if _speakable(c)]
-    return [Chapter(i, f"Chapter {i}", b) for i, b in enumerate(bodies, start=1)]
-
-
-def _speakable(blocks: list[Block]) -> bool:
-    return any(isinstance(b, Paragraph) and b.words for b in blocks)
-
-
-def _trim_breaks(blocks: list[Block]) -> tuple[Block, ...]:
-    """A scene break at the very start or end of a chapter is just the chapter boundary."""
-    start, end = 0, len(blocks)
-    while start < end and isinstance(blocks[start], SceneBreak):
-        start += 1
-    while end > start and isinstance(blocks[end - 1], SceneBreak):
-        end -= 1
-    return tuple(blocks[start:end])
+def detect_language(text: str) -> str | None:
+    """The language whose function words are most frequent in TEXT, if they are frequent at all."""
+    words = re.findall(r"\w+", text.lower())[:8000]
+    if len(words) < 20:
+        return None
+    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORD_SETS.items()}
+    best = max(scores, key=lambda lang: scores[lang])
+    return best if scores[best] >= 0.1 * len(words) else None
 
 
 def _title_from_name(source: Path) -> str:
     name = source.resolve().name if source.is_dir() else source.stem
+    name = re.sub(r"^\d+[\s._-]*", "", name) or name  # "03-the-storm" -> "the storm"
     return re.sub(r"[-_]+", " ", name).strip().title() or "Untitled"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audiobook import __version__
-from audiobook.config import Cast, Timing, Voice, load_cast
+from audiobook.config import Cast, SplitOverrides, Timing, Voice, load_cast
 from audiobook.errors import AudiobookError, InputError
 from audiobook.manuscript import Book, Chapter, Paragraph, SceneBreak, read_book
 from audiobook.master import PROFILES, Pause, master_to_mp3, stitch
@@ -85,7 +85,9 @@ EngineFactory = Callable[[], SpeechEngine]
 
 def plan(chapter: Chapter, timing: Timing) -> list[Step]:
     """What a chapter file holds, in order: room tone, the title, then the text and its pauses."""
-    steps: list[Step] = [Pause(timing.head), Say(chapter.title), Pause(timing.after_title)]
+    steps: list[Step] = [Pause(timing.head)]
+    if chapter.spoken_title:
+        steps += [Say(chapter.spoken_title), Pause(timing.after_title)]
     for i, block in enumerate(chapter.blocks):
         if isinstance(block, SceneBreak):
             steps[-1] = Pause(timing.scene_break)
@@ -131,10 +133,11 @@ def render_book(
     jobs: int = 1,
     progress: Progress | None = None,
     engine_factory: EngineFactory = WorkerEngine,
+    split: SplitOverrides | None = None,
 ) -> RenderSummary:
     """Render SOURCE into OUT_DIR; bad input raises InputError before anything is written."""
-    book = read_book(source)
     cast = load_cast(voices_file)
+    book = read_book(source, cast.split_options(voices_file, split))
     with contextlib.closing(engine_factory()) as probe:
         cast.check_voices(_voice_names(probe), voices_file)
     _prepare_out_dir(out_dir)
