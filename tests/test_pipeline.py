@@ -9,7 +9,7 @@ import numpy as np
 from audiobook.config import Timing, Voice
 from audiobook.manuscript import read_book
 from audiobook.master import Pause, room_tone, stitch
-from audiobook.render import Say, plan, render_book, slugify
+from audiobook.render import Say, credits, plan, render_book, slugify
 from audiobook.speech import Speech, VoiceInfo
 
 from .conftest import write_book
@@ -58,9 +58,10 @@ def test_a_failed_chapter_is_reported_and_the_others_kept(tmp_path: Path) -> Non
     assert files == ["01-the-harbour.mp3", "03-the-return.mp3", "manifest.json"]
 
 
-def test_pauses_carry_room_tone_not_digital_zeros() -> None:
-    samples = stitch([Pause(1000)])
-    assert samples.size == 22050
+def test_pauses_carry_room_tone_not_digital_zeros(tmp_path: Path) -> None:
+    stitched = stitch([Pause(1000)], tmp_path / "pause.raw")
+    samples = np.frombuffer(stitched.path.read_bytes(), dtype="<i2")
+    assert stitched.samples == samples.size == 22050
     assert np.count_nonzero(samples) > 0.9 * samples.size
     rms = np.sqrt(np.mean(samples.astype(float) ** 2)) / 32768
     assert -80 < 20 * np.log10(rms) < -70
@@ -74,3 +75,38 @@ def test_slugs_are_safe_file_names() -> None:
     assert slugify("CHAPTER XII. Alice's Evidence") == "chapter-xii-alice-s-evidence"
     assert slugify("Été à Paris") == "ete-a-paris"
     assert slugify("???") == "chapter"
+
+
+def test_credits_open_the_first_chapter_and_close_the_last(tmp_path: Path) -> None:
+    from audiobook.config import Cast
+
+    book = read_book(write_book(tmp_path))
+    opening, closing = credits(book, Cast())
+    assert opening == "The Harbour Book. Written by Test Author. Narrated by Test Narrator."
+    assert closing == "The End."
+    steps = plan(book.chapters[0], Timing(), opening=opening)
+    assert steps[1] == Say(opening)
+    assert steps.index(Say("The Harbour")) > 1
+    last = plan(book.chapters[-1], Timing(), closing=closing)
+    assert last[-2:] == [Say("The End."), Pause(Timing().tail)]
+    off = Cast.model_validate({"credits": {"opening": False, "closing_text": "Fin de {title}."}})
+    assert credits(book, off) == ("", "Fin de The Harbour Book.")
+
+
+def test_a_chapter_is_stitched_in_bounded_memory(tmp_path: Path) -> None:
+    """The stitched chapter goes to disk piece by piece: no piece is kept once written."""
+    import gc
+    import weakref
+
+    alive: list[weakref.ref] = []
+
+    def pieces():
+        for _ in range(50):
+            speech = Speech(np.zeros(22050, dtype="<i2").tobytes(), 22050)
+            alive.append(weakref.ref(speech))
+            yield speech
+
+    stitched = stitch(pieces(), tmp_path / "long.raw")
+    gc.collect()
+    assert stitched.samples == 50 * 22050
+    assert sum(ref() is not None for ref in alive) <= 1

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
 
 import pytest
+from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
+from mutagen.mp4 import MP4
 
+from audiobook import ffmpeg
 from audiobook.levels import measure_file
-from audiobook.tags import read_tags
+from audiobook.tags import mp3_info, read_tags
 
 from .conftest import SMALL_META, run_cli, write_book
 
@@ -28,10 +32,12 @@ def test_render_writes_one_mp3_per_chapter_and_a_manifest(rendered_book: Path) -
     assert manifest["narrator"] == "Test Narrator"
     assert manifest["voice"] == {"id": "en-us", "rate_wpm": 190}
     assert [c["title"] for c in manifest["chapters"]] == TITLES
-    files = sorted(p.name for p in (rendered_book / "audio").glob("*.mp3"))
-    assert files == [c["file"] for c in manifest["chapters"]]
-    assert files[0] == "01-the-harbour.mp3"
-    assert not list((rendered_book / "audio").glob("*.tmp"))
+    files = sorted(p.name for p in (rendered_book / "audio").iterdir())
+    chapter_files = [c["file"] for c in manifest["chapters"]]
+    assert chapter_files[0] == "01-the-harbour.mp3"
+    book_files = ["metadata.json", "the-harbour-book.m3u8", "the-harbour-book.m4b"]
+    assert files == sorted([*chapter_files, *book_files, "manifest.json", "the-harbour-book.mp3"])
+    assert not list((rendered_book / "audio").glob(".*"))  # no temporary files left
 
 
 def test_every_chapter_decodes_to_its_manifest_duration(rendered_book: Path) -> None:
@@ -82,6 +88,8 @@ def test_rendering_again_gives_identical_files(rendered_book: Path, tmp_path: Pa
             chapter,
             repeat,
         )
+    for name, digest in manifest_of(rendered_book)["book"]["sha256"].items():
+        assert hashlib.sha256((tmp_path / "audio" / name).read_bytes()).hexdigest() == digest
 
 
 def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
@@ -99,7 +107,8 @@ def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:
     assert run_cli("render", cwd=tmp_path).returncode == 0
     write_book(tmp_path, text="# One\n\nFirst.\n")
     assert run_cli("render", cwd=tmp_path).returncode == 0
-    assert sorted(p.name for p in (tmp_path / "audio").glob("*.mp3")) == ["01-one.mp3"]
+    mp3s = sorted(p.name for p in (tmp_path / "audio").glob("*.mp3"))
+    assert mp3s == ["01-one.mp3", "the-harbour-book.mp3"]
 
 
 @pytest.mark.parametrize(
@@ -156,3 +165,88 @@ def test_chapters_table_and_voices_list(tmp_path: Path) -> None:
     voices = run_cli("voices", "--json", cwd=tmp_path)
     assert voices.returncode == 0
     assert any(v["id"].endswith("/en-us") for v in json.loads(voices.stdout))
+
+
+def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
+    """The chapters ffmpeg reads from PATH: (start s, end s, title), as players list them."""
+    out = ffmpeg.run(["-i", str(path), "-f", "ffmetadata", "-"]).decode()
+    chapters = []
+    for block in out.split("[CHAPTER]")[1:]:
+        fields = dict(line.split("=", 1) for line in block.strip().splitlines() if "=" in line)
+        num, den = (int(x) for x in fields["TIMEBASE"].split("/"))
+        scale = num / den
+        chapters.append((int(fields["START"]) * scale, int(fields["END"]) * scale, fields["title"]))
+    return chapters
+
+
+@pytest.mark.parametrize("suffix", [".m4b", ".mp3"])
+def test_single_file_books_have_the_chapters_in_order(rendered_book: Path, suffix: str) -> None:
+    manifest = manifest_of(rendered_book)
+    path = rendered_book / "audio" / f"the-harbour-book{suffix}"
+    chapters = ffmpeg_chapters(path)
+    assert [c[2] for c in chapters] == TITLES
+    elapsed = 0.0
+    for (start, end, _), chapter in zip(chapters, manifest["chapters"], strict=True):
+        assert start == pytest.approx(elapsed, abs=0.05)  # the running sum of the chapters
+        elapsed += chapter["duration_ms"] / 1000
+        assert end == pytest.approx(elapsed, abs=0.05)
+    assert measure_file(path).seconds == pytest.approx(elapsed, abs=0.1)
+
+
+def test_single_file_books_are_tagged(rendered_book: Path) -> None:
+    audio = rendered_book / "audio"
+    tags = read_tags(audio / "the-harbour-book.mp3")
+    assert (tags["version"], tags["TIT2"], tags["TALB"]) == (
+        "2.3",
+        "The Harbour Book",
+        "The Harbour Book",
+    )
+    assert (tags["TPE1"], tags["TCOM"], tags["TCON"]) == (
+        "Test Author",
+        "Test Narrator",
+        "Audiobook",
+    )
+    assert "TRCK" not in tags
+    m4b = MP4(audio / "the-harbour-book.m4b")
+    assert m4b["\xa9nam"] == ["The Harbour Book"] and m4b["\xa9ART"] == ["Test Author"]
+    assert m4b["\xa9wrt"] == ["Test Narrator"] and m4b["\xa9gen"] == ["Audiobook"]
+    assert "\xa9too" not in m4b  # no encoder string
+
+
+def test_playlist_and_audiobookshelf_metadata(rendered_book: Path) -> None:
+    audio = rendered_book / "audio"
+    manifest = manifest_of(rendered_book)
+    raw = (audio / "the-harbour-book.m3u8").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8").splitlines()
+    assert lines[0] == "#EXTM3U"
+    for n, chapter in enumerate(manifest["chapters"]):
+        seconds = round(chapter["duration_ms"] / 1000)
+        assert lines[1 + 2 * n] == f"#EXTINF:{seconds},{chapter['title']}"
+        assert lines[2 + 2 * n] == chapter["file"]
+    meta = json.loads((audio / "metadata.json").read_text(encoding="utf-8"))
+    assert (meta["title"], meta["authors"], meta["narrators"]) == (
+        "The Harbour Book",
+        ["Test Author"],
+        ["Test Narrator"],
+    )
+    assert [c["title"] for c in meta["chapters"]] == TITLES
+    assert meta["chapters"][1]["start"] == meta["chapters"][0]["end"]
+
+
+def test_cover_art_and_the_listener_profile(tmp_path: Path) -> None:
+    write_book(tmp_path, text="# Only\n\nOne short chapter to speak, with a cover.\n")
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
+    (tmp_path / "text" / "cover.png").write_bytes(png)
+    with (tmp_path / "voices.toml").open("a") as fh:
+        fh.write('\n[output]\nprofile = "listener"\n')
+    result = run_cli("render", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    chapter = tmp_path / "audio" / "01-only.mp3"
+    assert ID3(chapter).getall("APIC")[0].data == png
+    assert bytes(MP4(tmp_path / "audio" / "the-harbour-book.m4b")["covr"][0]) == png
+    assert mp3_info(chapter).bitrate == 64000
+    levels = measure_file(chapter)
+    assert -20.0 <= levels.rms_db <= -18.0 and levels.peak_db <= -1.0, levels

@@ -1,19 +1,19 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 from mutagen.id3 import ID3
 
-from audiobook.tags import TrackTags, read_tags, write_tags
+from audiobook import ffmpeg
+from audiobook.tags import BookTags, ChapterMark, Item, read_id3_chapters, read_tags, write_tags
 
-TAGS = TrackTags(
-    title="Chapter 2: The Storm",
-    album="The Harbour Book",
+ITEM = Item("Chapter 2: The Storm", 2, 3)
+TAGS = BookTags(
+    title="The Harbour Book",
     author="Test Author",
     narrator="Test Narrator",
-    track=2,
-    total=3,
     year=2024,
     language="en",
     description="A small book.",
@@ -25,7 +25,7 @@ TAGS = TrackTags(
 def test_tags_read_back_as_written_in_id3_v2_3(rendered_book: Path, tmp_path: Path) -> None:
     mp3 = tmp_path / "ch.mp3"
     shutil.copy(next((rendered_book / "audio").glob("02-*.mp3")), mp3)
-    write_tags(mp3, TAGS)
+    write_tags(mp3, TAGS, ITEM)
     tags = read_tags(mp3)
     assert tags["version"] == "2.3"
     assert tags["TIT2"] == "Chapter 2: The Storm"
@@ -46,5 +46,22 @@ def test_writing_twice_gives_the_same_bytes(rendered_book: Path, tmp_path: Path)
     copies = [tmp_path / "a.mp3", tmp_path / "b.mp3"]
     for copy in copies:
         shutil.copy(source, copy)
-        write_tags(copy, TAGS)
+        write_tags(copy, TAGS, ITEM)
     assert copies[0].read_bytes() == copies[1].read_bytes()
+
+
+def test_chapter_frames_keep_their_order_under_one_ctoc(
+    rendered_book: Path, tmp_path: Path
+) -> None:
+    mp3 = tmp_path / "book.mp3"
+    shutil.copy(next((rendered_book / "audio").glob("01-*.mp3")), mp3)
+    # More than ten chapters: "ch10" sorts before "ch2" as text, so order is easy to lose.
+    marks = [ChapterMark(f"Part {n}", n * 1000, (n + 1) * 1000) for n in range(12)]
+    write_tags(mp3, TAGS, Item("The Harbour Book"), marks)
+    assert read_id3_chapters(mp3) == marks
+    # In the file itself too, where players that ignore the CTOC read them.
+    listed = ffmpeg.run(["-i", str(mp3), "-f", "ffmetadata", "-"]).decode()
+    assert re.findall(r"title=(Part \d+)", listed) == [m.title for m in marks]
+    id3 = ID3(mp3)
+    (toc,) = id3.getall("CTOC")
+    assert toc.flags & 0x01 and toc.flags & 0x02  # ordered, top level

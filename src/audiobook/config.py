@@ -51,7 +51,18 @@ class Timing(_Strict):
 
 
 class Output(_Strict):
-    profile: Literal["acx"] = "acx"
+    profile: Literal["acx", "listener"] = "acx"
+    book_files: bool = Field(True, description="also the whole book as one .m4b and one .mp3")
+
+
+class Credits(_Strict):
+    """Opening credits at the start of the first file, closing credits at the end of the last."""
+
+    opening: bool = True
+    closing: bool = True
+    # {title}, {author} and {narrator} are filled in; the defaults are in the book's language.
+    opening_text: str | None = None
+    closing_text: str | None = None
 
 
 class Chapters(_Strict):
@@ -78,6 +89,7 @@ class Cast(_Strict):
     narrator: Voice = Voice(voice="en-us")
     timing: Timing = Timing()
     output: Output = Output()
+    credits: Credits = Credits()
     chapters: Chapters = Chapters()
 
     def split_options(

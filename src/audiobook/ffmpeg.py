@@ -11,7 +11,6 @@ import functools
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Sequence
 
 from audiobook.errors import InputError, ToolError
@@ -66,10 +65,10 @@ def command(*args: str) -> list[str]:
     return [find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
 
 
-def run(args: Sequence[str], stdin: bytes | None = None) -> bytes:
-    """Run ffmpeg with ARGS, feeding STDIN; return its stdout or raise ToolError with its stderr."""
+def run(args: Sequence[str]) -> bytes:
+    """Run ffmpeg with ARGS; return its stdout or raise ToolError quoting its stderr."""
     cmd = command(*args)
-    proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
+    proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:
         raise ToolError(_failure(cmd, proc.returncode, proc.stderr))
     return proc.stdout
@@ -94,34 +93,3 @@ class Reader:
         _, stderr = self.proc.communicate()
         if self.proc.returncode != 0:
             raise ToolError(_failure(self.cmd, self.proc.returncode, stderr))
-
-
-def pipe_through(args: Sequence[str], data: bytes, chunk_size: int = 1 << 20):
-    """Feed DATA to ffmpeg's stdin from a thread while yielding its stdout in chunks."""
-    cmd = command(*args)
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-
-    def feed() -> None:
-        try:
-            view = memoryview(data)
-            for start in range(0, len(view), chunk_size):
-                proc.stdin.write(view[start : start + chunk_size])
-        except BrokenPipeError:
-            pass  # ffmpeg stopped early; its exit code and stderr tell why
-        finally:
-            proc.stdin.close()
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    try:
-        while chunk := proc.stdout.read(chunk_size):
-            yield chunk
-    finally:
-        writer.join()
-        stderr = proc.stderr.read() if proc.stderr else b""
-        proc.wait()
-    if proc.returncode != 0:
-        raise ToolError(_failure(cmd, proc.returncode, stderr))

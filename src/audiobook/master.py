@@ -22,17 +22,15 @@ with warnings.catch_warnings():
     # bundled one, which ffmpeg.find_ffmpeg() knows about and which every ffmpeg call here uses.
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
-from audiobook.levels import Levels, measure_f32_stream, measure_file, measure_samples
+from audiobook.levels import Levels, measure_f32_stream, measure_file, to_db
 from audiobook.speech import Speech
 
 STITCH_RATE = 22050  # espeak-ng's own rate: stitching there avoids resampling every utterance
 ROOM_TONE_DB = -75.0  # RMS of the room tone before the chapter gain (ACX floor: -90 to -60 dBFS)
 LEVEL_TOLERANCE_DB = 0.25  # how close the limited RMS must come to the target before encoding
 MAX_LEVEL_PASSES = 4
-# Measured: an MP3 at 192 kbps decodes about 0.26 dB quieter than the PCM that went in, so the
-# limited PCM aims that much higher and the decoded file lands on the target.
-MP3_LEVEL_LOSS_DB = 0.26
-PEAK_MARGIN_DB = 0.4  # the decoded peak may rise this far above the limiter's ceiling (spec: -3.0)
+MAX_ENCODES = 4  # the decoded file is measured; a miss is corrected and encoded again
+PEAK_SAFETY_DB = 0.1  # keep the decoded peak this far inside the profile's limit
 
 
 @dataclass(frozen=True)
@@ -40,17 +38,28 @@ class Profile:
     """A delivery target: levels measured on the decoded file, and the encoding."""
 
     name: str
-    rms_db: float
-    peak_limit_db: float  # the limiter's ceiling: below the spec's peak, for MP3 overshoot
-    sample_rate: int
+    rms_db: float  # the target; the decoded file lands within +/- 0.5 dB of it
+    max_peak_db: float  # the decoded file's sample peak may not exceed this
+    ceiling_db: float  # the limiter's ceiling: lower, because lossy encoding overshoots
     bitrate_kbps: int
+    codec_loss_db: float  # measured: how much quieter the decoded file is than its input
+    sample_rate: int = 44100
     channels: int = 1
 
 
 PROFILES = {
     # ACX: RMS -23..-18 dBFS (aim -20), sample peak <= -3 dBFS on the decoded MP3, CBR 192k, 44.1k.
-    "acx": Profile("acx", rms_db=-20.0, peak_limit_db=-3.5, sample_rate=44100, bitrate_kbps=192),
-}
+    "acx": Profile(
+        "acx", rms_db=-20.0, max_peak_db=-3.0, ceiling_db=-3.5, bitrate_kbps=192,
+        codec_loss_db=0.26,
+    ),
+    # For downloads and phones: a third of the size and a little louder. At 64 kbps the encoder
+    # overshoots peaks by up to 2 dB (measured), hence the low ceiling under the -1 dBFS limit.
+    "listener": Profile(
+        "listener", rms_db=-19.0, max_peak_db=-1.0, ceiling_db=-3.0, bitrate_kbps=64,
+        codec_loss_db=0.45,
+    ),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,22 +74,45 @@ class Mastered:
     levels: Levels  # measured on the decoded MP3
 
 
-def stitch(pieces: Iterable[Speech | Pause]) -> np.ndarray:
-    """Join speech and pauses into one int16 array at STITCH_RATE, room tone under all of it."""
-    raw: list[bytes] = []
-    for piece in pieces:
-        if isinstance(piece, Pause):
-            segment = AudioSegment.silent(duration=piece.ms, frame_rate=STITCH_RATE)
-        else:
-            segment = AudioSegment(
-                data=piece.pcm, sample_width=2, frame_rate=piece.sample_rate, channels=1
-            )
-            if piece.sample_rate != STITCH_RATE:  # other engines (sapi5, nsss) use other rates
-                segment = segment.set_frame_rate(STITCH_RATE)
-        raw.append(segment.raw_data)
-    # One join at the end: pydub's `+=` copies the whole chapter on every piece (SPECS.md 7).
-    samples = np.frombuffer(b"".join(raw), dtype="<i2")
-    return _add_room_tone(samples)
+@dataclass(frozen=True)
+class Stitched:
+    """A chapter's audio before mastering: raw s16le mono at STITCH_RATE in a file."""
+
+    path: Path
+    samples: int
+    rms_db: float
+
+    @property
+    def seconds(self) -> float:
+        return self.samples / STITCH_RATE
+
+
+def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
+    """Write speech and pauses one after another to PATH, room tone under all of it.
+
+    Streamed: one piece is in memory at a time (the chapter goes to disk), so a two-hour chapter
+    costs no more memory than a short one. pydub brings every utterance to STITCH_RATE.
+    """
+    position = 0
+    energy = 0.0
+    with path.open("wb") as out:
+        for piece in pieces:
+            if isinstance(piece, Pause):
+                segment = AudioSegment.silent(duration=piece.ms, frame_rate=STITCH_RATE)
+            else:
+                segment = AudioSegment(
+                    data=piece.pcm, sample_width=2, frame_rate=piece.sample_rate, channels=1
+                )
+                if piece.sample_rate != STITCH_RATE:  # other engines (sapi5, nsss) use other rates
+                    segment = segment.set_frame_rate(STITCH_RATE)
+            samples = np.frombuffer(segment.raw_data, dtype="<i2")
+            mixed = _add_room_tone(samples, position)
+            out.write(mixed.tobytes())
+            as_float = mixed.astype(np.float64) / 32768.0
+            energy += float(np.dot(as_float, as_float))
+            position += mixed.size
+    rms = (energy / position) ** 0.5 if position else 0.0
+    return Stitched(path=path, samples=position, rms_db=to_db(rms))
 
 
 def room_tone(count: int, start: int = 0) -> np.ndarray:
@@ -99,45 +131,52 @@ def room_tone(count: int, start: int = 0) -> np.ndarray:
     return uniform * (10 ** (ROOM_TONE_DB / 20) * np.sqrt(3.0) * 32768.0)
 
 
-def _add_room_tone(samples: np.ndarray) -> np.ndarray:
-    mixed = samples.astype(np.float64) + room_tone(samples.size)
+def _add_room_tone(samples: np.ndarray, start: int) -> np.ndarray:
+    mixed = samples.astype(np.float64) + room_tone(samples.size, start)
     return np.clip(np.rint(mixed), -32768, 32767).astype("<i2")
 
 
-def master_to_mp3(samples: np.ndarray, profile: Profile, out: Path) -> Mastered:
-    """Level SAMPLES (int16 at STITCH_RATE) to PROFILE, encode them as an MP3 at OUT, and prove it.
+def master_to_mp3(stitched: Stitched, profile: Profile, out: Path) -> Mastered:
+    """Level STITCHED to PROFILE, encode it as an MP3 at OUT, and prove it.
 
     The spec is judged on the decoded MP3, so the file is decoded and measured after encoding; if it
     misses (it rarely does), the gain and ceiling are corrected and it is encoded again.
     """
-    data = samples.tobytes()
-    aim = profile.rms_db + MP3_LEVEL_LOSS_DB
-    ceiling = profile.peak_limit_db
-    gain = aim - measure_samples(samples, STITCH_RATE).rms_db
+    data = stitched.path
+    aim = profile.rms_db + profile.codec_loss_db
+    ceiling = profile.ceiling_db
+    gain = aim - stitched.rms_db
     for _ in range(MAX_LEVEL_PASSES):
         limited = _limited_levels(data, gain, ceiling, profile)
         if abs(limited.rms_db - aim) <= LEVEL_TOLERANCE_DB:
             break
         # The limiter takes a little off the top, so the RMS lands short: push by the shortfall.
         gain += aim - limited.rms_db
-    for _ in range(2):
+    attempts: list[tuple[float, float, float, Levels]] = []  # (miss, gain, ceiling, levels)
+    for _ in range(MAX_ENCODES):
         _encode_mp3(data, gain, ceiling, profile, out)
         decoded = measure_file(out, profile.sample_rate)
         rms_off = profile.rms_db - decoded.rms_db
-        peak_over = decoded.peak_db - (profile.peak_limit_db + PEAK_MARGIN_DB)
-        if abs(rms_off) <= 2 * LEVEL_TOLERANCE_DB and peak_over <= 0:
+        peak_over = decoded.peak_db - (profile.max_peak_db - PEAK_SAFETY_DB)
+        miss = max(abs(rms_off) - 2 * LEVEL_TOLERANCE_DB, 0.0) + max(peak_over, 0.0)
+        attempts.append((miss, gain, ceiling, decoded))
+        if miss == 0:
             break
         gain += rms_off
         ceiling -= max(peak_over, 0.0)
+    best = min(attempts, key=lambda a: a[0])
+    if best is not attempts[-1]:  # the closest attempt was not the last one: encode it again
+        _encode_mp3(data, best[1], best[2], profile, out)
+    _, gain, _, decoded = best
     return Mastered(
         duration_ms=round(decoded.seconds * 1000), gain_db=round(gain, 2), levels=decoded
     )
 
 
-def _encode_mp3(data: bytes, gain: float, ceiling: float, profile: Profile, out: Path) -> None:
+def _encode_mp3(data: Path, gain: float, ceiling: float, profile: Profile, out: Path) -> None:
     ffmpeg.run(
         [
-            *_input_args(),
+            *_input_args(data),
             "-af",
             _filters(gain, ceiling, profile),
             "-ac",
@@ -161,13 +200,12 @@ def _encode_mp3(data: bytes, gain: float, ceiling: float, profile: Profile, out:
             "mp3",
             "-y",
             str(out),
-        ],
-        stdin=data,
+        ]
     )
 
 
-def _input_args() -> list[str]:
-    return ["-f", "s16le", "-ar", str(STITCH_RATE), "-ac", "1", "-i", "pipe:0"]
+def _input_args(raw: Path) -> list[str]:
+    return ["-f", "s16le", "-ar", str(STITCH_RATE), "-ac", "1", "-i", str(raw)]
 
 
 def _filters(gain_db: float, ceiling_db: float, profile: Profile) -> str:
@@ -180,10 +218,10 @@ def _filters(gain_db: float, ceiling_db: float, profile: Profile) -> str:
     )
 
 
-def _limited_levels(data: bytes, gain_db: float, ceiling_db: float, profile: Profile) -> Levels:
+def _limited_levels(data: Path, gain_db: float, ceiling_db: float, profile: Profile) -> Levels:
     """Run gain and limiter without encoding, and measure what comes out."""
     args = [
-        *_input_args(),
+        *_input_args(data),
         "-af",
         _filters(gain_db, ceiling_db, profile),
         "-ac",
@@ -192,4 +230,4 @@ def _limited_levels(data: bytes, gain_db: float, ceiling_db: float, profile: Pro
         "f32le",
         "-",
     ]
-    return measure_f32_stream(ffmpeg.pipe_through(args, data), profile.sample_rate)
+    return measure_f32_stream(ffmpeg.Reader(args).chunks(1 << 20), profile.sample_rate)

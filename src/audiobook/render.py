@@ -2,17 +2,18 @@
 
 Each chapter is one job, a function of its own inputs: it gets a fresh engine worker (espeak-ng's
 output depends on what the process spoke before, so sharing one would make a chapter's bytes depend
-on its neighbours), writes its file under a temporary name and moves it into place only when it is
-complete and tagged. A failed chapter is recorded and the others go on.
+on its neighbours), streams its audio through a temporary file, and writes its MP3 under a
+temporary name that becomes the final one only when the file is complete and tagged. A failed
+chapter is recorded and the others go on. When every chapter is there, the whole-book files are
+built from them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,14 +23,26 @@ from pathlib import Path
 from audiobook import __version__
 from audiobook.config import Cast, SplitOverrides, Timing, Voice, load_cast
 from audiobook.errors import AudiobookError, InputError
+from audiobook.files import atomic_write, remove_leftovers, sha256
 from audiobook.manuscript import Book, Chapter, Paragraph, SceneBreak, read_book
 from audiobook.master import PROFILES, Pause, master_to_mp3, stitch
-from audiobook.speech import SpeechEngine, WorkerEngine, split_utterances
-from audiobook.tags import TrackTags, write_tags
+from audiobook.publish import BookFiles, ChapterFile, build_book_files
+from audiobook.speech import Speech, SpeechEngine, WorkerEngine, split_utterances
+from audiobook.tags import BookTags, Item, mp3_info, write_tags
 
 MANIFEST = "manifest.json"
 SCHEMA = 1
 COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png")
+
+# Credits in the book's language; voices.toml [credits] can say anything else.
+_CREDITS = {
+    "en": ("{title}. Written by {author}. Narrated by {narrator}.", "The End."),
+    "de": ("{title}. Von {author}. Gelesen von {narrator}.", "Ende."),
+    "fr": ("{title}. De {author}. Lu par {narrator}.", "Fin."),
+    "es": ("{title}. De {author}. Narrado por {narrator}.", "Fin."),
+    "it": ("{title}. Di {author}. Letto da {narrator}.", "Fine."),
+    "nl": ("{title}. Door {author}. Voorgelezen door {narrator}.", "Einde."),
+}
 
 
 @dataclass(frozen=True)
@@ -42,12 +55,17 @@ Step = Say | Pause
 
 @dataclass(frozen=True)
 class ChapterJob:
+    """Everything one chapter's file depends on."""
+
     chapter: Chapter
     file_name: str
     voice: Voice
     timing: Timing
     profile: str
-    tags: TrackTags
+    book: BookTags
+    item: Item
+    opening: str = ""  # credits read before the chapter (the first one)
+    closing: str = ""  # credits read after it (the last one)
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,7 @@ class ChapterResult:
     sha256: str = ""
     rms_db: float = 0.0
     peak_db: float = 0.0
+    retries: int = 0
     error: str | None = None
 
     @property
@@ -72,20 +91,24 @@ class RenderSummary:
     book: Book
     out_dir: Path
     results: list[ChapterResult] = field(default_factory=list)
+    book_files: BookFiles | None = None
+    book_files_error: str | None = None
 
     @property
     def failed(self) -> list[ChapterResult]:
         return [r for r in self.results if not r.ok]
 
 
-# Progress events for the CLI: ("start", result-less index, title) and ("done", ChapterResult).
+# Progress events for the CLI: (kind "start" or "done", chapter index, title, result or None).
 Progress = Callable[[str, int, str, "ChapterResult | None"], None]
 EngineFactory = Callable[[], SpeechEngine]
 
 
-def plan(chapter: Chapter, timing: Timing) -> list[Step]:
+def plan(chapter: Chapter, timing: Timing, opening: str = "", closing: str = "") -> list[Step]:
     """What a chapter file holds, in order: room tone, the title, then the text and its pauses."""
     steps: list[Step] = [Pause(timing.head)]
+    if opening:
+        steps += [Say(opening), Pause(timing.scene_break)]
     if chapter.spoken_title:
         steps += [Say(chapter.spoken_title), Pause(timing.after_title)]
     for i, block in enumerate(chapter.blocks):
@@ -97,6 +120,8 @@ def plan(chapter: Chapter, timing: Timing) -> list[Step]:
             steps.extend(Say(piece) for piece in split_utterances(block.text))
         if i < len(chapter.blocks) - 1:
             steps.append(Pause(timing.paragraph))
+    if closing:
+        steps += [Pause(timing.scene_break), Say(closing)]
     steps.append(Pause(timing.tail))
     return steps
 
@@ -104,25 +129,30 @@ def plan(chapter: Chapter, timing: Timing) -> list[Step]:
 def render_chapter(job: ChapterJob, out_dir: Path, engine: SpeechEngine) -> ChapterResult:
     """Speak, master and tag one chapter into OUT_DIR/job.file_name, atomically."""
     chapter = job.chapter
-    pieces = [
-        step if isinstance(step, Pause) else engine.synthesize(step.text, job.voice)
-        for step in plan(chapter, job.timing)
-    ]
-    samples = stitch(pieces)
+
+    def pieces() -> Iterator[Speech | Pause]:
+        for step in plan(chapter, job.timing, job.opening, job.closing):
+            yield step if isinstance(step, Pause) else engine.synthesize(step.text, job.voice)
+
     final = out_dir / job.file_name
-    with _atomic(final) as tmp:
-        mastered = master_to_mp3(samples, PROFILES[job.profile], tmp)
-        write_tags(tmp, job.tags)
-        digest = _sha256(tmp)
+    with tempfile.TemporaryDirectory(prefix="audiobook-chapter-") as work:
+        stitched = stitch(pieces(), Path(work) / "chapter.raw")
+        with atomic_write(final) as tmp:
+            mastered = master_to_mp3(stitched, PROFILES[job.profile], tmp)
+            write_tags(tmp, job.book, job.item)
+            digest = sha256(tmp)
+            # Players count every frame: so do the manifest and the whole-book chapter marks.
+            duration_ms = round(mp3_info(tmp).seconds * 1000)
     return ChapterResult(
         index=chapter.index,
         title=chapter.title,
         file=job.file_name,
         words=chapter.words,
-        duration_ms=mastered.duration_ms,
+        duration_ms=duration_ms,
         sha256=digest,
         rms_db=mastered.levels.rms_db,
         peak_db=mastered.levels.peak_db,
+        retries=getattr(engine, "retries", 0),
     )
 
 
@@ -162,14 +192,42 @@ def render_book(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         # Threads suffice: the work happens in the engine worker and ffmpeg processes.
         summary.results = sorted(pool.map(run, job_list), key=lambda r: r.index)
+    if cast.output.book_files:
+        _build_book_files(summary, job_list)
     write_manifest(summary, cast)
     return summary
+
+
+def _build_book_files(summary: RenderSummary, jobs: list[ChapterJob]) -> None:
+    """The whole-book files, when every chapter is there (a book with a hole is no book)."""
+    if summary.failed:
+        summary.book_files_error = "not built: some chapters failed"
+        return
+    chapters = [ChapterFile(r.title, summary.out_dir / r.file) for r in summary.results]
+    try:
+        summary.book_files = build_book_files(
+            chapters, jobs[0].book, summary.out_dir, slugify(summary.book.title)
+        )
+    except AudiobookError as exc:
+        summary.book_files_error = str(exc)
 
 
 def make_jobs(book: Book, cast: Cast, source: Path) -> list[ChapterJob]:
     total = len(book.chapters)
     width = max(2, len(str(total)))
     cover, mime = _find_cover(source)
+    tags = BookTags(
+        title=book.title,
+        author=book.author,
+        narrator=book.narrator,
+        genre=book.meta.genre,
+        year=book.meta.year,
+        language=book.language,
+        description=book.meta.description,
+        cover=cover,
+        cover_mime=mime,
+    )
+    opening, closing = credits(book, cast)
     return [
         ChapterJob(
             chapter=chapter,
@@ -177,23 +235,26 @@ def make_jobs(book: Book, cast: Cast, source: Path) -> list[ChapterJob]:
             voice=cast.narrator,
             timing=cast.timing,
             profile=cast.output.profile,
-            tags=TrackTags(
-                title=chapter.title,
-                album=book.title,
-                author=book.author,
-                narrator=book.narrator,
-                track=chapter.index,
-                total=total,
-                genre=book.meta.genre,
-                year=book.meta.year,
-                language=book.language,
-                description=book.meta.description,
-                cover=cover,
-                cover_mime=mime,
-            ),
+            book=tags,
+            item=Item(chapter.title, chapter.index, total),
+            opening=opening if chapter.index == 1 else "",
+            closing=closing if chapter.index == total else "",
         )
         for chapter in book.chapters
     ]
+
+
+def credits(book: Book, cast: Cast) -> tuple[str, str]:
+    """The opening and closing credits to read, or "" where voices.toml turns them off."""
+    language = book.language.split("-")[0].lower()
+    opening_text, closing_text = _CREDITS.get(language, _CREDITS["en"])
+    fields = {"title": book.title, "author": book.author, "narrator": book.narrator}
+    opening = (cast.credits.opening_text or opening_text).format(**fields)
+    closing = (cast.credits.closing_text or closing_text).format(**fields)
+    return (
+        opening if cast.credits.opening else "",
+        closing if cast.credits.closing else "",
+    )
 
 
 def slugify(title: str, limit: int = 48) -> str:
@@ -204,7 +265,7 @@ def slugify(title: str, limit: int = 48) -> str:
 
 def write_manifest(summary: RenderSummary, cast: Cast) -> None:
     book = summary.book
-    manifest = {
+    manifest: dict = {
         "schema": SCHEMA,
         "title": book.title,
         "author": book.author,
@@ -227,9 +288,21 @@ def write_manifest(summary: RenderSummary, cast: Cast) -> None:
         ],
         "failed": [{"index": r.index, "title": r.title, "error": r.error} for r in summary.failed],
     }
+    files = summary.book_files
+    if files is not None:
+        manifest["book"] = {
+            "mp3": files.mp3.name,
+            "m4b": files.m4b.name,
+            "playlist": files.playlist.name,
+            "metadata": files.metadata.name,
+            "sha256": {p.name: sha256(p) for p in (files.mp3, files.m4b)},
+            "chapters": [
+                {"title": m.title, "start_ms": m.start_ms, "end_ms": m.end_ms} for m in files.marks
+            ],
+        }
     _remove_stale(summary)
     path = summary.out_dir / MANIFEST
-    with _atomic(path) as tmp:
+    with atomic_write(path) as tmp:
         tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -244,15 +317,23 @@ def read_manifest(out_dir: Path) -> dict:
 
 
 def _remove_stale(summary: RenderSummary) -> None:
-    """Chapter files an earlier render listed that this book no longer has (chapters removed)."""
+    """Files an earlier render listed that this one did not write (chapters removed, renamed)."""
     try:
         previous = json.loads((summary.out_dir / MANIFEST).read_text(encoding="utf-8"))
         old = {c["file"] for c in previous.get("chapters", [])}
+        old |= (
+            {previous["book"][k] for k in ("mp3", "m4b", "playlist")}
+            if "book" in previous
+            else set()
+        )
     except (OSError, ValueError, TypeError, KeyError):
         return
     keep = {r.file for r in summary.results}
+    if summary.book_files is not None:
+        keep |= {p.name for p in (summary.book_files.mp3, summary.book_files.m4b)}
+        keep.add(summary.book_files.playlist.name)
     for name in old - keep:
-        if "/" not in name and name.endswith(".mp3"):
+        if "/" not in name and "\\" not in name:
             (summary.out_dir / name).unlink(missing_ok=True)
 
 
@@ -268,27 +349,7 @@ def _prepare_out_dir(out_dir: Path) -> None:
             path=out_dir,
             hint="choose another with --out, or fix its permissions",
         ) from None
-    for leftover in out_dir.glob(".*.tmp"):  # from a render that was killed
-        leftover.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def _atomic(final: Path) -> Iterator[Path]:
-    """Yield a temporary path beside FINAL; move it into place only if the block succeeds."""
-    tmp = final.with_name(f".{final.name}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    remove_leftovers(out_dir)
 
 
 def _voice_names(engine: SpeechEngine) -> set[str]:

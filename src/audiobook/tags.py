@@ -1,18 +1,23 @@
-"""The one place that talks to mutagen: ID3 v2.3 tags for audiobook chapter files.
+"""The one place that talks to mutagen: ID3 v2.3 and MP4 tags, chapter frames, stream facts.
 
-The tag fields are declared once (FRAMES): which ID3 frame carries which part of the book, in the
-way audiobook players and servers read them (SPECS.md section 3).
+Each tag field is declared once, in FIELDS, with where it goes in ID3 and in MP4, the way
+audiobook players and servers read it (SPECS.md section 3): album is the book, artist the author,
+composer the narrator (Audiobookshelf reads narrators there), genre "Audiobook".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mutagen import MutagenError
 from mutagen.id3 import (
     APIC,
+    CHAP,
     COMM,
+    CTOC,
     ID3,
     TALB,
     TCOM,
@@ -23,9 +28,14 @@ from mutagen.id3 import (
     TPE2,
     TRCK,
     TYER,
+    CTOCFlags,
+    Frame,
     ID3NoHeaderError,
     PictureType,
 )
+from mutagen.id3._tags import save_frame  # mutagen's own frame serialiser (see _ChapterOrderID3)
+from mutagen.mp3 import MP3, BitrateMode
+from mutagen.mp4 import MP4, MP4Cover
 
 from audiobook.errors import ToolError
 
@@ -34,13 +44,12 @@ PADDING = 1024  # fixed, so the same tags give the same bytes
 
 
 @dataclass(frozen=True)
-class TrackTags:
-    title: str  # the chapter's title
-    album: str  # the book's title
+class BookTags:
+    """What every file of the book says about the book."""
+
+    title: str
     author: str
     narrator: str
-    track: int
-    total: int
     genre: str = "Audiobook"
     year: int | None = None
     language: str | None = None  # BCP 47 as in book.toml ("en", "de-AT")
@@ -49,26 +58,72 @@ class TrackTags:
     cover_mime: str = "image/jpeg"
 
 
-# field -> (ID3 frame, its text); None means the field is not written.
-FRAMES = {
-    "title": lambda t: TIT2(encoding=1, text=t.title),
-    "album": lambda t: TALB(encoding=1, text=t.album),
-    "author": lambda t: TPE1(encoding=1, text=t.author),
-    "album_artist": lambda t: TPE2(encoding=1, text=t.author),
-    # Audiobookshelf reads narrators from the composer field.
-    "narrator": lambda t: TCOM(encoding=1, text=t.narrator),
-    "track": lambda t: TRCK(encoding=1, text=f"{t.track}/{t.total}"),
-    "genre": lambda t: TCON(encoding=1, text=t.genre),
-    "year": lambda t: TYER(encoding=1, text=str(t.year)) if t.year else None,
-    "language": lambda t: TLAN(encoding=1, text=iso639_2(t.language)) if t.language else None,
-    "description": lambda t: (
-        COMM(encoding=1, lang="eng", desc="", text=t.description) if t.description else None
+@dataclass(frozen=True)
+class Item:
+    """What one file is: a chapter (title, track n/N) or the whole book (its title, no track)."""
+
+    title: str
+    track: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Field:
+    id3: Callable[[BookTags, Item], Frame | None]
+    mp4: tuple[str, Callable[[BookTags, Item], Any]] | None
+
+
+def _text(frame: type[Frame], value: Callable[[BookTags, Item], object]) -> Callable:
+    def make(book: BookTags, item: Item) -> Frame | None:
+        v = value(book, item)
+        return frame(encoding=1, text=str(v)) if v not in (None, "") else None
+
+    return make
+
+
+def _comment(book: BookTags, item: Item) -> Frame | None:
+    return (
+        COMM(encoding=1, lang="eng", desc="", text=book.description) if book.description else None
+    )
+
+
+def _cover(book: BookTags, item: Item) -> Frame | None:
+    if not book.cover:
+        return None
+    return APIC(
+        encoding=0, mime=book.cover_mime, type=PictureType.COVER_FRONT, desc="", data=book.cover
+    )
+
+
+def _mp4_cover(book: BookTags, item: Item) -> list[MP4Cover] | None:
+    if not book.cover:
+        return None
+    kind = MP4Cover.FORMAT_PNG if book.cover_mime == "image/png" else MP4Cover.FORMAT_JPEG
+    return [MP4Cover(book.cover, imageformat=kind)]
+
+
+FIELDS: dict[str, Field] = {
+    "title": Field(_text(TIT2, lambda b, i: i.title), ("\xa9nam", lambda b, i: i.title)),
+    "album": Field(_text(TALB, lambda b, i: b.title), ("\xa9alb", lambda b, i: b.title)),
+    "author": Field(_text(TPE1, lambda b, i: b.author), ("\xa9ART", lambda b, i: b.author)),
+    "album_artist": Field(_text(TPE2, lambda b, i: b.author), ("aART", lambda b, i: b.author)),
+    "narrator": Field(_text(TCOM, lambda b, i: b.narrator), ("\xa9wrt", lambda b, i: b.narrator)),
+    "track": Field(
+        _text(TRCK, lambda b, i: f"{i.track}/{i.total}" if i.track else None),
+        ("trkn", lambda b, i: [(i.track, i.total)] if i.track else None),
     ),
-    "cover": lambda t: (
-        APIC(encoding=0, mime=t.cover_mime, type=PictureType.COVER_FRONT, desc="", data=t.cover)
-        if t.cover
-        else None
-    ),
+    "genre": Field(_text(TCON, lambda b, i: b.genre), ("\xa9gen", lambda b, i: b.genre)),
+    "year": Field(_text(TYER, lambda b, i: b.year), ("\xa9day", lambda b, i: b.year)),
+    "language": Field(_text(TLAN, lambda b, i: iso639_2(b.language) if b.language else None), None),
+    "description": Field(_comment, ("desc", lambda b, i: b.description)),
+    "cover": Field(_cover, ("covr", _mp4_cover)),
 }
 
 # ISO 639-1 -> 639-2/T for the languages espeak-ng speaks best; others pass through unchanged.
@@ -85,15 +140,76 @@ def iso639_2(language: str) -> str:
     return _ISO639_2.get(primary, primary)
 
 
-def write_tags(path: Path, tags: TrackTags) -> None:
-    """Replace whatever tags PATH has with TAGS, as ID3 v2.3."""
-    id3 = ID3()
-    for make in FRAMES.values():
-        frame = make(tags)
+class _ChapterOrderID3(ID3):
+    """ID3 that writes its CTOC and CHAP frames last and in time order.
+
+    mutagen sorts frames by size when it saves, so CHAP frames come out in the order of their
+    titles' lengths, and players that read them in file order (ffmpeg among them) list the
+    chapters shuffled (SPECS.md section 4). This keeps mutagen's order for everything else.
+    """
+
+    def _write(self, config: Any) -> bytes:
+        chapters = [f for f in self.values() if f.FrameID in ("CTOC", "CHAP")]
+        for frame in chapters:
+            del self[frame.HashKey]
+        try:
+            head = super()._write(config)
+        finally:
+            for frame in chapters:
+                self.add(frame)
+        chapters.sort(key=lambda f: (f.FrameID != "CTOC", getattr(f, "start_time", 0)))
+        return head + b"".join(save_frame(f, config=config) for f in chapters)
+
+
+def write_tags(
+    path: Path, book: BookTags, item: Item, chapters: Sequence[ChapterMark] = ()
+) -> None:
+    """Replace PATH's tags with ID3 v2.3 ones; CHAPTERS become CHAP frames under one CTOC."""
+    id3 = _ChapterOrderID3()
+    for spec in FIELDS.values():
+        frame = spec.id3(book, item)
         if frame is not None:
             id3.add(frame)
+    if chapters:
+        ids = [f"ch{n}" for n in range(1, len(chapters) + 1)]
+        # One top-level, ordered table of contents: several players ignore CHAP frames without
+        # it. At most 255 entries per CTOC (ID3's limit); longer books keep the first 255.
+        id3.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids[:255],
+                sub_frames=[TIT2(encoding=1, text=book.title)],
+            )
+        )
+        for element_id, mark in zip(ids, chapters, strict=True):
+            id3.add(
+                CHAP(
+                    element_id=element_id,
+                    start_time=mark.start_ms,
+                    end_time=mark.end_ms,
+                    sub_frames=[TIT2(encoding=1, text=mark.title)],
+                )
+            )
     try:
         id3.save(path, v2_version=ID3_VERSION, padding=lambda _info: PADDING)
+    except MutagenError as exc:
+        raise ToolError(f"could not write tags: {exc}", path=path) from None
+
+
+def write_mp4_tags(path: Path, book: BookTags, item: Item) -> None:
+    """Tag an M4B with mutagen; the chapters ffmpeg wrote stay as they are."""
+    try:
+        mp4 = MP4(path)
+        mp4.clear()  # also drops ffmpeg's encoder string, so nothing varies between ffmpegs
+        for spec in FIELDS.values():
+            if spec.mp4 is not None:
+                key, value = spec.mp4
+                v = value(book, item)
+                if v not in (None, ""):
+                    mp4[key] = v if isinstance(v, list) else [str(v)]
+        mp4["stik"] = [2]  # media kind: audiobook
+        mp4.save(padding=lambda _info: PADDING)
     except MutagenError as exc:
         raise ToolError(f"could not write tags: {exc}", path=path) from None
 
@@ -111,3 +227,37 @@ def read_tags(path: Path) -> dict[str, str]:
         if hasattr(frame, "text"):
             out[key] = "; ".join(str(x) for x in frame.text)
     return out
+
+
+def read_id3_chapters(path: Path) -> list[ChapterMark]:
+    """The CHAP frames of PATH in the order its CTOC lists them."""
+    id3 = ID3(path, translate=False)
+    chaps = {f.element_id: f for f in id3.getall("CHAP")}
+    (toc,) = id3.getall("CTOC")
+    return [
+        ChapterMark(str(chaps[i].sub_frames["TIT2"]), chaps[i].start_time, chaps[i].end_time)
+        for i in toc.child_element_ids
+    ]
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    seconds: float  # every frame's duration, as players count it
+    sample_rate: int
+    channels: int
+    bitrate: int
+    cbr: bool
+
+
+def mp3_info(path: Path) -> StreamInfo:
+    try:
+        info = MP3(path).info
+    except MutagenError as exc:
+        raise ToolError(f"not a readable MP3: {exc}", path=path) from None
+    return StreamInfo(
+        seconds=info.length,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        bitrate=info.bitrate,
+        cbr=info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN),
+    )
