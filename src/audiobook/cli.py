@@ -217,6 +217,78 @@ def voices(as_json: JsonOpt = False) -> None:
     out.print(table)
 
 
+@app.command()
+@handle_errors
+def check(
+    folder: Annotated[Path, typer.Argument(help="A rendered book (with manifest.json).")] = Path(
+        "audio"
+    ),
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Tags, sizes and durations only: no decoding.")
+    ] = False,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write the results as JUnit XML here.")
+    ] = None,
+    expect: Annotated[
+        Path | None,
+        typer.Option("--expect", help="Pinned durations (from --save-expect) to hold the book to."),
+    ] = None,
+    tolerance: Annotated[
+        str, typer.Option("--tolerance", help="How far a pinned duration may drift, e.g. 2%.")
+    ] = "2%",
+    save_expect: Annotated[
+        Path | None,
+        typer.Option("--save-expect", help="Write this render's durations, to pin them."),
+    ] = None,
+    min_seconds: Annotated[float, typer.Option(help="Shortest chapter allowed.")] = 1.0,
+    max_minutes: Annotated[float, typer.Option(help="Longest chapter allowed.")] = 120.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a rendered book: files, durations, levels, format, tags; exit 1 on a failure."""
+    from audiobook import check as checks
+    from audiobook.files import atomic_write
+
+    limits = checks.Limits(
+        min_seconds=min_seconds,
+        max_minutes=max_minutes,
+        expect=checks.load_expect(expect) if expect else None,
+        tolerance=_percent(tolerance),
+    )
+    results = checks.check_book(folder, quick=quick, limits=limits)
+    if save_expect is not None:
+        with atomic_write(save_expect) as tmp:
+            doc = {"durations": checks.pinned_durations(folder)}
+            tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if junit is not None:
+        with atomic_write(junit) as tmp:
+            tmp.write_text(checks.junit_xml(results), encoding="utf-8")
+    failed = [r for r in results if not r.ok]
+    if as_json:
+        print(json.dumps(checks.results_json(results), indent=2, ensure_ascii=False))
+    else:
+        files = len({r.file for r in results})
+        if failed:
+            table = Table("file", "check", "detail", title="failed checks")
+            for r in failed:
+                table.add_row(r.file, r.check, r.detail)
+            out.print(table)
+        out.print(
+            f"{len(results)} checks of {files} files: {len(results) - len(failed)} passed, "
+            f"{len(failed)} failed",
+            markup=False,
+        )
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        raise InputError(f"--tolerance {text!r} is not a percentage", hint="e.g. 2%") from None
+    return value / 100 if text.strip().endswith("%") or value >= 1 else value
+
+
 def _require_explicit(path: Path, default: Path) -> None:
     """A missing default voices.toml means defaults; a missing file the user named is an error."""
     if path != default and not path.exists():

@@ -85,6 +85,7 @@ class Reader:
     def __init__(self, args: Sequence[str]):
         self.cmd = command(*args)
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.errors: list[str] = []  # what ffmpeg reported while it went on (damaged frames)
 
     def chunks(self, size: int):
         assert self.proc.stdout is not None
@@ -93,3 +94,4 @@ class Reader:
         _, stderr = self.proc.communicate()
         if self.proc.returncode != 0:
             raise ToolError(_failure(self.cmd, self.proc.returncode, stderr))
+        self.errors = stderr.decode("utf-8", "replace").strip().splitlines()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ class Levels:
     peak_db: float
     noise_floor_db: float
     seconds: float
+    errors: tuple[str, ...] = ()  # what the decoder reported about damaged data
 
 
 class LevelMeter:
@@ -88,7 +89,8 @@ def measure_file(path: Path, sample_rate: int = 44100) -> Levels:
     reader = ffmpeg.Reader(
         ["-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
     )
-    return measure_f32_stream(reader.chunks(1 << 20), sample_rate)
+    levels = measure_f32_stream(reader.chunks(1 << 20), sample_rate)
+    return replace(levels, errors=tuple(reader.errors))
 
 
 def measure_f32_stream(chunks: Iterable[bytes], sample_rate: int) -> Levels:

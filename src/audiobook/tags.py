@@ -261,3 +261,22 @@ def mp3_info(path: Path) -> StreamInfo:
         bitrate=info.bitrate,
         cbr=info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN),
     )
+
+
+def id3_size(path: Path) -> int:
+    """Bytes the ID3v2 tag takes at the start of PATH (0 without one)."""
+    try:
+        return ID3(path).size
+    except ID3NoHeaderError:
+        return 0
+    except MutagenError as exc:
+        raise ToolError(f"could not read tags: {exc}", path=path) from None
+
+
+def read_mp4_chapters(path: Path) -> list[tuple[str, float]]:
+    """(title, start in seconds) of each chapter of an M4B."""
+    try:
+        chapters = MP4(path).chapters
+    except MutagenError as exc:
+        raise ToolError(f"not a readable M4B: {exc}", path=path) from None
+    return [(c.title, c.start) for c in chapters or []]
