@@ -289,6 +289,56 @@ def _percent(text: str) -> float:
     return value / 100 if text.strip().endswith("%") or value >= 1 else value
 
 
+@app.command()
+@handle_errors
+def say(
+    text: Annotated[str, typer.Argument(help="What to say: a word, a name, a sentence.")],
+    voice: Annotated[
+        str, typer.Option("--voice", help="A voice of voices.toml, or an engine voice id.")
+    ] = "narrator",
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="A .wav (as spoken) or .mp3 (mastered) file.")
+    ] = Path("say.wav"),
+    language: Annotated[str, typer.Option(help="For numbers and abbreviations.")] = "en",
+    voices: VoicesOpt = Path("voices.toml"),
+) -> None:
+    """Speak TEXT with a voice, the lexicon and normalisation applied: to try a voice or a word."""
+    import tempfile
+    import wave
+
+    from audiobook.config import load_cast
+    from audiobook.files import atomic_write
+    from audiobook.master import PROFILES, Pause, master_to_mp3, stitch
+    from audiobook.speech import WorkerEngine
+    from audiobook.textnorm import apply_lexicon, normalize
+
+    _require_explicit(voices, default=Path("voices.toml"))
+    cast = load_cast(voices)
+    if output.suffix.lower() not in (".wav", ".mp3"):
+        raise InputError("the output must be a .wav or .mp3 file", path=output)
+    with contextlib.closing(WorkerEngine()) as engine:
+        cast = cast.resolve_voices(language, engine.voices(), voices)
+        chosen = cast.voices().get(voice) or cast.narrator.model_copy(update={"voice": voice})
+        if voice not in cast.voices():
+            cast.model_copy(update={"narrator": chosen}).resolve_voices(
+                language, engine.voices(), "--voice"
+            )
+        spoken = normalize(apply_lexicon(text, cast.lexicon), language)
+        speech = engine.synthesize(spoken, chosen)
+    with atomic_write(output) as tmp:
+        if output.suffix.lower() == ".wav":
+            with wave.open(str(tmp), "wb") as wav:
+                wav.setnchannels(1)
+                wav.setsampwidth(2)
+                wav.setframerate(speech.sample_rate)
+                wav.writeframes(speech.pcm)
+        else:
+            with tempfile.TemporaryDirectory() as work:
+                stitched = stitch([Pause(500), speech, Pause(1000)], Path(work) / "say.raw")
+                master_to_mp3(stitched, PROFILES[cast.output.profile], tmp)
+    err.print(f"said {spoken!r} with {chosen.voice} at {chosen.rate} wpm: {output}", markup=False)
+
+
 def _require_explicit(path: Path, default: Path) -> None:
     """A missing default voices.toml means defaults; a missing file the user named is an error."""
     if path != default and not path.exists():

@@ -1,7 +1,7 @@
 """voices.toml and text/book.toml: parsed once into typed, validated objects.
 
 Unknown keys and out-of-range values are errors that name the file and the key. Whether a voice id
-exists is checked against the engine's list by `Cast.check_voices`, since only the engine knows it.
+exists is checked against the engine's list by `Cast.resolve_voices`, since only the engine knows.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from audiobook.chapters import SplitOptions
 from audiobook.errors import InputError
@@ -34,7 +34,8 @@ class _Strict(BaseModel):
 class Voice(_Strict):
     """One speaking voice: an engine voice id and how it speaks."""
 
-    voice: str = Field(min_length=1, description="engine voice id, see `audiobook voices`")
+    # The narrator's may be left out: the book's language then picks it.
+    voice: str | None = Field(None, min_length=1, description="engine voice id: `audiobook voices`")
     rate: int = Field(175, ge=80, le=450, description="words per minute")
     volume: float = Field(1.0, ge=0.0, le=1.0)
     pitch: int = Field(50, ge=0, le=99)
@@ -86,7 +87,11 @@ class SplitOverrides:
 class Cast(_Strict):
     """Everything voices.toml says."""
 
-    narrator: Voice = Voice(voice="en-us")
+    narrator: Voice = Voice()
+    # Named voices for characters: "{alice: Curiouser and curiouser!}" in the text.
+    characters: dict[str, Voice] = Field(default_factory=dict)
+    # word -> respelling, whole words, matched without regard to case: "Hermione" = "her-my-oh-nee"
+    lexicon: dict[str, str] = Field(default_factory=dict)
     timing: Timing = Timing()
     output: Output = Output()
     credits: Credits = Credits()
@@ -114,18 +119,74 @@ class Cast(_Strict):
             rate_wpm=self.narrator.rate,
         )
 
-    def check_voices(self, known: Iterable[str], source: Path | str) -> None:
-        """Raise InputError if a voice id is not one the engine offers, with close matches."""
-        known = list(known)
-        if self.narrator.voice in known:
-            return
-        close = difflib.get_close_matches(self.narrator.voice, known, n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
-        raise InputError(
-            f"narrator.voice: unknown voice {self.narrator.voice!r}",
-            path=source,
-            hint=hint + "`audiobook voices` lists the voices the engine offers",
-        )
+    @field_validator("characters")
+    @classmethod
+    def _named_characters(cls, characters: dict[str, Voice]) -> dict[str, Voice]:
+        for name, voice in characters.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
+                raise ValueError(f"{name!r}: names are lower-case letters, digits, - and _")
+            if voice.voice is None:
+                raise ValueError(f"{name}.voice is missing")
+        return characters
+
+    def voices(self) -> dict[str, Voice]:
+        """Every voice by the name the text uses; the narrator's is "narrator"."""
+        return {"narrator": self.narrator, **self.characters}
+
+    def resolve_voices(
+        self, language: str, engine_voices: Sequence[EngineVoice], source: Path | str
+    ) -> Cast:
+        """The narrator's voice picked from LANGUAGE if voices.toml names none; every voice id
+        checked against the engine's list, with close matches in the error."""
+        narrator = self.narrator
+        if narrator.voice is None:
+            picked = voice_for_language(language, engine_voices)
+            if picked is None:
+                raise InputError(
+                    f"narrator.voice: the engine has no voice for the language {language!r}",
+                    path=source,
+                    hint="name one from `audiobook voices` in voices.toml",
+                )
+            narrator = narrator.model_copy(update={"voice": picked})
+        known = sorted({n for v in engine_voices for n in (v.id, v.short_id, v.name)})
+        for key, voice in {"narrator": narrator, **self.characters}.items():
+            if voice.voice in known:
+                continue
+            close = difflib.get_close_matches(str(voice.voice), known, n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            where = "narrator" if key == "narrator" else f"characters.{key}"
+            raise InputError(
+                f"{where}.voice: unknown voice {voice.voice!r}",
+                path=source,
+                hint=hint + "`audiobook voices` lists the voices the engine offers",
+            )
+        return self.model_copy(update={"narrator": narrator})
+
+
+class EngineVoice(Protocol):
+    id: str
+    name: str
+    languages: tuple[str, ...]
+
+    @property
+    def short_id(self) -> str: ...
+
+
+def voice_for_language(language: str, voices: Sequence[EngineVoice]) -> str | None:
+    """The engine voice for a BCP 47 LANGUAGE: an exact match first, then its main language."""
+    wanted = language.lower().replace("_", "-")
+    primary = wanted.split("-")[0]
+    preferred = {"en": "en-us"}.get(wanted, wanted)
+    for test in (
+        lambda v: v.short_id.lower() == preferred,
+        lambda v: wanted in [x.lower() for x in v.languages],
+        lambda v: v.short_id.lower() == primary,
+        lambda v: any(x.lower().split("-")[0] == primary for x in v.languages),
+    ):
+        for v in voices:
+            if test(v):
+                return v.short_id
+    return None
 
 
 class BookMeta(_Strict):

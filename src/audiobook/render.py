@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audiobook import __version__
+from audiobook.chapters import VOICE_SPAN, count_words
 from audiobook.config import Cast, SplitOverrides, Timing, Voice, load_cast
 from audiobook.errors import AudiobookError, InputError
 from audiobook.files import atomic_write, remove_leftovers, sha256
@@ -29,6 +30,7 @@ from audiobook.master import PROFILES, Pause, master_to_mp3, stitch
 from audiobook.publish import BookFiles, ChapterFile, build_book_files
 from audiobook.speech import Speech, SpeechEngine, WorkerEngine, split_utterances
 from audiobook.tags import BookTags, Item, mp3_info, write_tags
+from audiobook.textnorm import apply_lexicon, normalize
 
 MANIFEST = "manifest.json"
 SCHEMA = 1
@@ -48,6 +50,7 @@ _CREDITS = {
 @dataclass(frozen=True)
 class Say:
     text: str
+    voice: str = "narrator"
 
 
 Step = Say | Pause
@@ -59,7 +62,9 @@ class ChapterJob:
 
     chapter: Chapter
     file_name: str
-    voice: Voice
+    voices: dict[str, Voice]  # by the name the text uses; the narrator's is "narrator"
+    lexicon: dict[str, str]
+    language: str
     timing: Timing
     profile: str
     book: BookTags
@@ -104,35 +109,65 @@ Progress = Callable[[str, int, str, "ChapterResult | None"], None]
 EngineFactory = Callable[[], SpeechEngine]
 
 
-def plan(chapter: Chapter, timing: Timing, opening: str = "", closing: str = "") -> list[Step]:
-    """What a chapter file holds, in order: room tone, the title, then the text and its pauses."""
+def plan(
+    chapter: Chapter,
+    timing: Timing,
+    opening: str = "",
+    closing: str = "",
+    prepare: Callable[[str], str] = lambda text: text,
+) -> list[Step]:
+    """What a chapter file holds, in order: room tone, the title, then the text and its pauses.
+
+    PREPARE turns written text into what is said (lexicon, normalisation); characters' lines
+    ("{alice: ...}") become utterances in their voice.
+    """
     steps: list[Step] = [Pause(timing.head)]
     if opening:
-        steps += [Say(opening), Pause(timing.scene_break)]
+        steps += [Say(prepare(opening)), Pause(timing.scene_break)]
     if chapter.spoken_title:
-        steps += [Say(chapter.spoken_title), Pause(timing.after_title)]
+        steps += [Say(prepare(chapter.spoken_title)), Pause(timing.after_title)]
     for i, block in enumerate(chapter.blocks):
         if isinstance(block, SceneBreak):
             steps[-1] = Pause(timing.scene_break)
             continue
         assert isinstance(block, Paragraph)
         if block.words:
-            steps.extend(Say(piece) for piece in split_utterances(block.text))
+            for voice, text in voice_runs(block.text):
+                pieces = split_utterances(prepare(text))
+                steps.extend(Say(piece, voice) for piece in pieces if piece.strip())
         if i < len(chapter.blocks) - 1:
             steps.append(Pause(timing.paragraph))
     if closing:
-        steps += [Pause(timing.scene_break), Say(closing)]
+        steps += [Pause(timing.scene_break), Say(prepare(closing))]
     steps.append(Pause(timing.tail))
     return steps
+
+
+def voice_runs(text: str) -> list[tuple[str, str]]:
+    """[(voice name, text)] in order: the narrator's text and the characters' lines."""
+    runs: list[tuple[str, str]] = []
+    position = 0
+    for m in VOICE_SPAN.finditer(text):
+        runs.append(("narrator", text[position : m.start()]))
+        runs.append((m[1], m[2]))
+        position = m.end()
+    runs.append(("narrator", text[position:]))
+    return [(voice, part.strip()) for voice, part in runs if count_words(part)]
 
 
 def render_chapter(job: ChapterJob, out_dir: Path, engine: SpeechEngine) -> ChapterResult:
     """Speak, master and tag one chapter into OUT_DIR/job.file_name, atomically."""
     chapter = job.chapter
 
+    def prepare(text: str) -> str:
+        return normalize(apply_lexicon(text, job.lexicon), job.language)
+
     def pieces() -> Iterator[Speech | Pause]:
-        for step in plan(chapter, job.timing, job.opening, job.closing):
-            yield step if isinstance(step, Pause) else engine.synthesize(step.text, job.voice)
+        for step in plan(chapter, job.timing, job.opening, job.closing, prepare):
+            if isinstance(step, Pause):
+                yield step
+            else:
+                yield engine.synthesize(step.text, job.voices[step.voice])
 
     final = out_dir / job.file_name
     with tempfile.TemporaryDirectory(prefix="audiobook-chapter-") as work:
@@ -169,7 +204,8 @@ def render_book(
     cast = load_cast(voices_file)
     book = read_book(source, cast.split_options(voices_file, split))
     with contextlib.closing(engine_factory()) as probe:
-        cast.check_voices(_voice_names(probe), voices_file)
+        cast = cast.resolve_voices(book.language, probe.voices(), voices_file)
+    check_voice_names(book, cast)
     _prepare_out_dir(out_dir)
     job_list = make_jobs(book, cast, source)
     summary = RenderSummary(book=book, out_dir=out_dir)
@@ -212,6 +248,21 @@ def _build_book_files(summary: RenderSummary, jobs: list[ChapterJob]) -> None:
         summary.book_files_error = str(exc)
 
 
+def check_voice_names(book: Book, cast: Cast) -> None:
+    """Every "{name: ...}" in the text names a voice of voices.toml: a typo is not read aloud."""
+    for chapter in book.chapters:
+        for paragraph in chapter.paragraphs:
+            for m in VOICE_SPAN.finditer(paragraph.text):
+                if m[1] not in cast.voices():
+                    known = ", ".join(sorted(cast.characters)) or "none"
+                    raise InputError(
+                        f"chapter {chapter.index} ({chapter.title}) gives a line to the voice "
+                        f"{m[1]!r}, which voices.toml does not define (characters: {known})",
+                        path=book.source,
+                        hint=f"add [characters.{m[1]}] to voices.toml, or fix the name",
+                    )
+
+
 def make_jobs(book: Book, cast: Cast, source: Path) -> list[ChapterJob]:
     total = len(book.chapters)
     width = max(2, len(str(total)))
@@ -232,7 +283,9 @@ def make_jobs(book: Book, cast: Cast, source: Path) -> list[ChapterJob]:
         ChapterJob(
             chapter=chapter,
             file_name=f"{chapter.index:0{width}d}-{slugify(chapter.title)}.mp3",
-            voice=cast.narrator,
+            voices=cast.voices(),
+            lexicon=cast.lexicon,
+            language=book.language,
             timing=cast.timing,
             profile=cast.output.profile,
             book=tags,
@@ -350,13 +403,6 @@ def _prepare_out_dir(out_dir: Path) -> None:
             hint="choose another with --out, or fix its permissions",
         ) from None
     remove_leftovers(out_dir)
-
-
-def _voice_names(engine: SpeechEngine) -> set[str]:
-    names: set[str] = set()
-    for v in engine.voices():
-        names.update({v.id, v.short_id, v.name})
-    return names
 
 
 def _find_cover(source: Path) -> tuple[bytes | None, str]:
