@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,59 @@ def test_cover_art_and_the_listener_profile(tmp_path: Path) -> None:
     assert mp3_info(chapter).bitrate == 64000
     levels = measure_file(chapter)
     assert -20.0 <= levels.rms_db <= -18.0 and levels.peak_db <= -1.0, levels
+
+
+def test_characters_lexicon_and_an_unknown_voice(tmp_path: Path) -> None:
+    write_book(
+        tmp_path,
+        text='# Tea\n\nThe Hatter looked up. {hatter: "Why is a raven like a writing-desk?"}\n',
+    )
+    with (tmp_path / "voices.toml").open("a") as fh:
+        fh.write('\n[characters.hatter]\nvoice = "en-gb"\nrate = 150\npitch = 80\n')
+        fh.write('\n[lexicon]\nHatter = "Hat-ter"\n')
+    result = run_cli("render", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["chapters"][0]["words"] == 11  # "hatter:" is no word
+    (tmp_path / "text" / "book.md").write_text("# Tea\n\n{hater: Why?}\n", encoding="utf-8")
+    result = run_cli("render", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'hater', which voices.toml does not define (characters: hatter)" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "voice", "language"), [("de-die-verwandlung.txt", "de", "deu")])
+def test_a_german_book_is_read_with_a_german_voice(
+    tmp_path: Path, name: str, voice: str, language: str
+) -> None:
+    text = tmp_path / "text"
+    text.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "corpus" / name, text / name)
+    (tmp_path / "voices.toml").write_text(
+        "[narrator]\nrate = 220\n"
+    )  # no voice: the language picks
+    result = run_cli("render", "--jobs", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    manifest = manifest_of(tmp_path)
+    assert manifest["voice"]["id"] == voice and manifest["language"] == "de"
+    assert read_tags(tmp_path / "audio" / manifest["chapters"][0]["file"])["TLAN"] == language
+
+
+def test_french_picks_a_french_voice(tmp_path: Path) -> None:
+    (tmp_path / "voices.toml").write_text("[narrator]\nrate = 220\n")
+    source = Path(__file__).parent / "fixtures" / "corpus" / "fr-le-horla.txt"
+    short = tmp_path / "horla.txt"
+    short.write_bytes(source.read_bytes()[:6000])  # the header and Le Horla's first lines
+    result = run_cli("render", str(short), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert manifest_of(tmp_path)["voice"]["id"] == "fr"
+
+
+def test_say_writes_a_word_to_hear(tmp_path: Path) -> None:
+    (tmp_path / "voices.toml").write_text(
+        '[narrator]\nvoice = "en-us"\n[lexicon]\nAudrey = "Aw-dree"\n'
+    )
+    result = run_cli("say", "Audrey paid £5", "-o", "word.mp3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Aw-dree paid five pounds" in result.stderr
+    assert mp3_info(tmp_path / "word.mp3").seconds > 1.5
+    result = run_cli("say", "Hallo", "--voice", "de", "-o", "hallo.wav", cwd=tmp_path)
+    assert result.returncode == 0 and (tmp_path / "hallo.wav").stat().st_size > 10_000

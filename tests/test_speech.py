@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import random
 import signal
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +17,8 @@ from audiobook.config import Voice
 from audiobook.errors import ToolError
 from audiobook.manuscript import count_words
 from audiobook.speech import WorkerEngine, plausible_seconds, split_utterances
+
+from .espeak_reference import reference_seconds
 
 VOICE = Voice(voice="en-us", rate=175)
 SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs into the forest."
@@ -88,3 +93,77 @@ def test_unusable_engine_library_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
     with contextlib.closing(WorkerEngine(timeout=30)) as engine, pytest.raises(ToolError) as caught:
         engine.voices()
     assert "could not start" in str(caught.value)
+
+
+SENTENCES = [
+    "The boats came in at dawn, their sails heavy with rain.",
+    "Nobody on the quay said a word, and the gulls wheeled overhead.",
+    "Mara counted them twice, as her father had taught her, and then a third time to be sure.",
+    "By noon the sky had turned the colour of slate, and the wind rose from the west.",
+    "The old lighthouse keeper climbed his stairs; the lamp would not light itself.",
+    "When the weather cleared, the last boat rounded the point!",
+    "Was it the Mary Ellen, or the Seaflower?",
+]
+
+
+def prose(chars: int, seed: int = 1) -> str:
+    rnd = random.Random(seed)
+    out: list[str] = []
+    while sum(map(len, out)) < chars:
+        out.append(rnd.choice(SENTENCES))
+    return " ".join(out)
+
+
+def spoken_seconds(engine: WorkerEngine, text: str) -> float:
+    return sum(engine.synthesize(piece, VOICE).seconds for piece in split_utterances(text))
+
+
+def test_one_long_paragraph_is_spoken_completely(engine: WorkerEngine) -> None:
+    """20,000 characters without a line break (bench/speech.py: 100,000)."""
+    text = prose(20_000)
+    assert spoken_seconds(engine, text) == pytest.approx(
+        reference_seconds(text, "en-us", VOICE.rate), rel=0.03
+    )
+
+
+def test_a_run_on_sentence_is_cut_at_words_and_spoken_completely(engine: WorkerEngine) -> None:
+    text = " ".join(["and then the wind rose over the harbour"] * 400)  # no punctuation at all
+    assert len(split_utterances(text)) > 5
+    assert spoken_seconds(engine, text) == pytest.approx(
+        reference_seconds(text, "en-us", VOICE.rate), rel=0.03
+    )
+
+
+def test_many_short_paragraphs_are_spoken_completely(engine: WorkerEngine) -> None:
+    """200 paragraphs, one utterance each (bench/speech.py: 1,000). The pauses between
+    paragraphs are the render's own (voices.toml timing), so the comparison is of the speech:
+    the command line reading the paragraphs one line each."""
+    paragraphs = [prose(120, seed=n) for n in range(200)]
+    ours = sum(engine.synthesize(p, VOICE).seconds for p in paragraphs)
+    assert ours == pytest.approx(
+        reference_seconds("\n".join(paragraphs), "en-us", VOICE.rate), rel=0.03
+    )
+
+
+def test_a_worker_killed_mid_utterance_costs_a_retry_not_the_audio() -> None:
+    texts = [prose(1400, seed=n) for n in range(12)]
+    with contextlib.closing(WorkerEngine()) as engine:
+        undisturbed = [engine.synthesize(t, VOICE).pcm for t in texts]
+    with contextlib.closing(WorkerEngine()) as engine:
+        engine.voices()  # the worker is up, and has spoken nothing yet
+        started = threading.Event()
+
+        def kill_soon() -> None:
+            started.wait()
+            time.sleep(0.05)
+            os.kill(engine._process.pid, signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_soon)
+        killer.start()
+        disturbed = []
+        for t in texts:
+            started.set()
+            disturbed.append(engine.synthesize(t, VOICE).pcm)
+        killer.join()
+        assert engine.retries >= 1
+    assert disturbed == undisturbed  # every utterance, and bit for bit

@@ -148,7 +148,8 @@ class Cast(_Strict):
                     hint="name one from `audiobook voices` in voices.toml",
                 )
             narrator = narrator.model_copy(update={"voice": picked})
-        known = sorted({n for v in engine_voices for n in (v.id, v.short_id, v.name)})
+        # An id ("gmw/en-us"), its short form ("en-us"), a name, or a language ("en-gb").
+        known = sorted({n for v in engine_voices for n in (v.id, v.short_id, v.name, *v.languages)})
         for key, voice in {"narrator": narrator, **self.characters}.items():
             if voice.voice in known:
                 continue

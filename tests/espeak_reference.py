@@ -1,0 +1,62 @@
+"""The reference the engine is held to: the same text spoken the way the `espeak-ng` command line
+speaks it (`espeak-ng -v VOICE -s RATE -w out.wav TEXT`).
+
+The command line is used when it is installed. Otherwise the same library the engine uses is
+called the way the command line calls it: synchronous mode, the whole text in one call, with its
+real size (the command line's own code path, without pyttsx3). It runs in a child process, so
+that a crash in the library would show as a failure and not take the tests down.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import wave
+from pathlib import Path
+
+_CHILD = r"""
+import ctypes, sys
+from audiobook.speech import load_espeak_library
+load_espeak_library()
+lib = ctypes.CDLL("libespeak-ng.so.1")
+voice, rate, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+text = open(path, encoding="utf-8").read().encode("utf-8")
+sample_rate = lib.espeak_Initialize(2, 0, None, 0)  # AUDIO_OUTPUT_SYNCHRONOUS
+lib.espeak_SetVoiceByName(voice.encode())
+lib.espeak_SetParameter(1, rate, 0)  # espeakRATE
+count = [0]
+CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+def on_audio(wav, samples, events):
+    count[0] += max(samples, 0)
+    return 0
+callback = CALLBACK(on_audio)
+lib.espeak_SetSynthCallback(callback)
+# espeakCHARS_UTF8 | espeakENDPAUSE, as the command line passes them.
+lib.espeak_Synth(text, len(text) + 1, 0, 1, 0, 1 | 0x1000, None, None)
+lib.espeak_Synchronize()
+print(count[0] / sample_rate)
+"""
+
+
+def reference_seconds(text: str, voice: str, rate: int) -> float:
+    """How long espeak-ng's command line takes to say TEXT."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "text.txt"
+        source.write_text(text, encoding="utf-8")
+        cli = shutil.which("espeak-ng")
+        if cli:
+            out = Path(tmp) / "out.wav"
+            subprocess.run(
+                [cli, "-v", voice, "-s", str(rate), "-w", str(out), "-f", str(source)], check=True
+            )
+            with wave.open(str(out)) as wav:
+                return wav.getnframes() / wav.getframerate()
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, voice, str(rate), str(source)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return float(done.stdout.strip())
