@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The tests never touch the user's cache: one of their own, for this run (the CLI runs in child
+# processes, which inherit it).
+os.environ["AUDIOBOOK_CACHE"] = tempfile.mkdtemp(prefix="audiobook-test-cache-")
 
 SMALL_BOOK = """\
 # The Harbour

@@ -100,7 +100,7 @@ def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["ok"] is True
     assert [c["title"] for c in summary["chapters"]] == ["Only"]
-    assert "rendering chapter 1" in result.stderr  # progress goes to stderr
+    assert "chapter 1: Only" in result.stderr  # progress goes to stderr
 
 
 def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:

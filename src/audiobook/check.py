@@ -7,6 +7,7 @@ mutagen reads tags and stream headers).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -247,9 +248,7 @@ def _check_tags(
 def _check_book_files(folder: Path, manifest: dict[str, Any], quick: bool) -> Iterator[Result]:
     book = manifest["book"]
     titles = [c["title"] for c in manifest["chapters"]]
-    starts = [0.0]
-    for chapter in manifest["chapters"]:
-        starts.append(starts[-1] + chapter["duration_ms"] / 1000)
+    durations = [c["duration_ms"] / 1000 for c in manifest["chapters"]]
     for key in ("mp3", "m4b"):
         name = book[key]
         path = folder / name
@@ -261,10 +260,19 @@ def _check_book_files(folder: Path, manifest: dict[str, Any], quick: bool) -> It
             if key == "mp3"
             else read_mp4_chapters(path)
         )
+        recorded = book["chapters"][name]
+        lengths = [(m["end_ms"] - m["start_ms"]) / 1000 for m in recorded]
+        starts = [m["start_ms"] / 1000 for m in recorded]
         problems = []
         if [t for t, _ in marks] != titles:
             problems.append(f"chapter titles {[t for t, _ in marks][:3]}… differ from the files'")
-        elif any(abs(s - e) > MARK_TOLERANCE_S for (_, s), e in zip(marks, starts, strict=False)):
+        elif any(abs(s - e) > MARK_TOLERANCE_S for (_, s), e in zip(marks, starts, strict=True)):
+            problems.append("chapter starts differ from the manifest's")
+        elif any(a["end_ms"] != b["start_ms"] for a, b in itertools.pairwise(recorded)):
+            problems.append("chapters are not contiguous")
+        elif any(abs(a - b) > MARK_TOLERANCE_S for a, b in zip(lengths, durations, strict=True)):
+            problems.append("a chapter's length differs from its file's duration")
+        elif key == "mp3" and abs(starts[-1] - sum(durations[:-1])) > MARK_TOLERANCE_S:
             problems.append("chapter starts are not the running sum of the chapter durations")
         yield Result(
             name, "chapters", not problems, "; ".join(problems) or f"{len(marks)} chapters"
@@ -272,8 +280,9 @@ def _check_book_files(folder: Path, manifest: dict[str, Any], quick: bool) -> It
         if not quick:
             digest = sha256(path)
             yield Result(name, "sha256", digest == book["sha256"].get(name), digest[:16] + "…")
+    m4b_starts = [m["start_ms"] / 1000 for m in book["chapters"][book["m4b"]]]
     yield from _check_playlist(folder / book["playlist"], manifest)
-    yield from _check_metadata(folder / book["metadata"], titles, starts)
+    yield from _check_metadata(folder / book["metadata"], titles, m4b_starts)
 
 
 def _check_playlist(path: Path, manifest: dict[str, Any]) -> Iterator[Result]:

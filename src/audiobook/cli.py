@@ -103,28 +103,44 @@ def render(
     heading_pattern: HeadingOpt = None,
     skip: SkipOpt = None,
     target_words: TargetOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Speak and master everything again: ignore the cache.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Render SOURCE into one mastered, tagged MP3 per chapter and a manifest."""
+    """Render SOURCE into one mastered, tagged MP3 per chapter, the whole book, and a manifest.
+
+    Chapters already rendered with the same text and settings come from the cache
+    ($AUDIOBOOK_CACHE, else ~/.cache/audiobook; `audiobook clean` empties it).
+    """
     from audiobook.config import SplitOverrides
     from audiobook.render import render_book
 
     _require_explicit(voices, default=Path("voices.toml"))
     jobs = jobs or os.cpu_count() or 1
     overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
-    with _Progress() as progress:
+    with _Progress(quiet) as progress:
         summary = render_book(
-            source, out_dir, voices, jobs=jobs, progress=progress.event, split=overrides
-        )
-    _report_skipped(summary.book)
+            source, out_dir, voices, jobs=jobs, progress=progress.event, split=overrides,
+            force=force,
+        )  # fmt: skip
+    if not quiet:
+        _report_skipped(summary.book)
     if as_json:
         print(json.dumps(_summary_json(summary), indent=2, ensure_ascii=False))
     else:
-        table = Table("#", "chapter", "duration", "file", title=f"{summary.book.title}")
+        table = Table("#", "chapter", "duration", "file", "", title=f"{summary.book.title}")
         for r in summary.results:
             shown = _clock(r.duration_ms / 1000) if r.ok else "[red]failed[/red]"
-            table.add_row(str(r.index), r.title, shown, str(out_dir / r.file))
+            note = "cached" if r.cached else (f"{r.retries} retries" if r.retries else "")
+            table.add_row(str(r.index), r.title, shown, str(out_dir / r.file), note)
         out.print(table)
+        if summary.book_manifest:
+            names = ", ".join(summary.book_manifest[k] for k in ("m4b", "mp3", "playlist"))
+            out.print(f"whole book: {names}", markup=False)
+    if summary.book_files_error:
+        err.print(f"audiobook: the whole-book files were {summary.book_files_error}", markup=False)
     for r in summary.failed:
         err.print(f"audiobook: chapter {r.index} ({r.title}) failed: {r.error}", markup=False)
     if summary.failed:
@@ -339,6 +355,17 @@ def say(
     err.print(f"said {spoken!r} with {chosen.voice} at {chosen.rate} wpm: {output}", markup=False)
 
 
+@app.command()
+@handle_errors
+def clean() -> None:
+    """Empty the cache of rendered chapters ($AUDIOBOOK_CACHE, else ~/.cache/audiobook)."""
+    from audiobook.cache import Cache
+
+    cache = Cache()
+    entries, size = cache.clean()
+    err.print(f"removed {entries} chapters ({size / 2**20:.1f} MB) from {cache.root}", markup=False)
+
+
 def _require_explicit(path: Path, default: Path) -> None:
     """A missing default voices.toml means defaults; a missing file the user named is an error."""
     if path != default and not path.exists():
@@ -357,6 +384,7 @@ def _summary_json(summary: Any) -> dict[str, Any]:
         "ok": not summary.failed,
         "title": summary.book.title,
         "out": str(summary.out_dir),
+        "book": summary.book_manifest,
         "chapters": [
             {
                 "index": r.index,
@@ -368,6 +396,8 @@ def _summary_json(summary: Any) -> dict[str, Any]:
                 "sha256": r.sha256,
                 "rms_db": r.rms_db,
                 "peak_db": r.peak_db,
+                "cached": r.cached,
+                "retries": r.retries,
                 "error": r.error,
             }
             for r in summary.results
@@ -376,20 +406,25 @@ def _summary_json(summary: Any) -> dict[str, Any]:
 
 
 class _Progress:
-    """A progress bar on a terminal, plain lines otherwise (CI logs); always on stderr."""
+    """Where a render is: on a terminal, a bar for the book (by words, with ETA) and one for each
+    running chapter (by utterances); otherwise plain lines for CI logs. Always on stderr.
+    Events come from the chapters' threads; rich's Progress is thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
         self.bar: Any = None
-        self.task: Any = None
+        self.book: Any = None
+        self.chapters: dict[int, Any] = {}
+        self.words: dict[int, int] = {}
 
     def __enter__(self) -> _Progress:
-        if err.is_terminal:
+        if err.is_terminal and not self.quiet:
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
             self.bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
+                TextColumn("{task.percentage:>3.0f}%"),
                 TimeRemainingColumn(),
                 console=err,
                 transient=True,
@@ -401,20 +436,37 @@ class _Progress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
 
-    def event(self, kind: str, index: int, title: str, result: Any) -> None:
-        if self.bar is not None:
-            if self.task is None:
-                self.task = self.bar.add_task("rendering", total=None)
-            if kind == "done":
-                self.bar.advance(self.task)
-            self.bar.update(self.task, description=f"rendering: {title}")
+    def event(self, kind: str, index: int, title: str, detail: Any) -> None:
+        if self.quiet:
             return
-        if kind == "start":
-            err.print(f"rendering chapter {index}: {title}", markup=False)
-        elif result is not None and result.ok:
-            err.print(f"done chapter {index}: {_clock(result.duration_ms / 1000)}", markup=False)
-        else:
-            err.print(f"failed chapter {index}: {result.error if result else ''}", markup=False)
+        if self.bar is not None:
+            self._bar_event(kind, index, title, detail)
+        elif kind == "start":
+            note = " (from the cache)" if detail == 0 else f" ({detail} utterances)"
+            err.print(f"chapter {index}: {title}{note}", markup=False)
+        elif kind == "done":
+            if detail.ok:
+                took = _clock(detail.duration_ms / 1000)
+                err.print(f"chapter {index} done: {took} of audio", markup=False)
+            else:
+                err.print(f"chapter {index} failed: {detail.error}", markup=False)
+
+    def _bar_event(self, kind: str, index: int, title: str, detail: Any) -> None:
+        if kind == "book":
+            self.book = self.bar.add_task(f"[bold]{title}", total=max(detail, 1))
+        elif kind == "start":
+            task = self.bar.add_task(f"  {index}. {title}", total=max(detail, 1))
+            self.chapters[index] = task
+        elif kind == "step":
+            self.bar.update(self.chapters[index], completed=detail)
+        elif kind == "master":
+            self.bar.update(self.chapters[index], description=f"  {index}. {title}: mastering")
+        elif kind == "done":
+            task = self.chapters.pop(index, None)
+            if task is not None:
+                self.bar.remove_task(task)
+            if self.book is not None:
+                self.bar.advance(self.book, detail.words)
 
 
 def main() -> None:

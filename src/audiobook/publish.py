@@ -1,31 +1,32 @@
 """The whole book for listeners: one MP3 and one M4B with chapter markers, a playlist, and the
 metadata.json that audiobook servers read.
 
-Built from the finished chapter files, never by speaking again: the MP3 is the chapter MP3s joined
-by stream copy (no re-encoding, nothing held in memory), and the M4B is that MP3 decoded and
-encoded once to AAC by one streaming ffmpeg. Chapter marks sit where each chapter's frames begin
-in the joined stream: the running sum of the chapter files' durations.
+Built from the finished chapters, never by speaking or encoding again: the MP3 joins the chapter
+MP3s and the M4B joins the chapters' AAC twins (encoded in the chapters' own jobs), both by
+stream copy: nothing is held in memory and a one-word edit re-encodes one chapter only. Chapter
+marks sit where each chapter's frames begin in the joined stream: the running sum of the
+chapters' durations in that format (MP3 and AAC frames differ by a few milliseconds a chapter).
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from audiobook import ffmpeg
+from audiobook.errors import ToolError
 from audiobook.files import atomic_write
 from audiobook.tags import BookTags, ChapterMark, Item, mp3_info, write_mp4_tags, write_tags
-
-AAC_BITRATE = "64k"  # speech in mono: transparent enough at 64 kbps, a tenth of the MP3 set's size
 
 
 @dataclass(frozen=True)
 class ChapterFile:
     title: str
-    path: Path
+    path: Path  # the chapter's MP3
+    aac: Path  # its AAC (ADTS) twin
 
 
 @dataclass(frozen=True)
@@ -34,18 +35,33 @@ class BookFiles:
     m4b: Path
     playlist: Path
     metadata: Path
-    marks: tuple[ChapterMark, ...]
+    marks: tuple[ChapterMark, ...]  # of the MP3
+    m4b_marks: tuple[ChapterMark, ...]
 
 
-def chapter_marks(chapters: Sequence[ChapterFile]) -> list[ChapterMark]:
+def chapter_marks(titles: Sequence[str], seconds: Sequence[float]) -> list[ChapterMark]:
     """Contiguous marks: each chapter starts where the frames of the ones before it end."""
     marks = []
     elapsed = 0.0
-    for chapter in chapters:
+    for title, length in zip(titles, seconds, strict=True):
         start = elapsed
-        elapsed += mp3_info(chapter.path).seconds
-        marks.append(ChapterMark(chapter.title, round(start * 1000), round(elapsed * 1000)))
+        elapsed += length
+        marks.append(ChapterMark(title, round(start * 1000), round(elapsed * 1000)))
     return marks
+
+
+def adts_seconds(path: Path, sample_rate: int = 44100) -> float:
+    """Duration of an AAC (ADTS) stream: its frames, 1024 samples each, as they will be joined."""
+    data = path.read_bytes()
+    frames = position = 0
+    while position + 7 <= len(data):
+        header = data[position : position + 7]
+        if header[0] != 0xFF or header[1] & 0xF0 != 0xF0:
+            raise ToolError("not an ADTS stream", path=path)
+        length = ((header[3] & 0x03) << 11) | (header[4] << 3) | (header[5] >> 5)
+        position += length
+        frames += 1
+    return frames * 1024 / sample_rate
 
 
 def build_book_files(
@@ -54,30 +70,35 @@ def build_book_files(
     out_dir: Path,
     slug: str,
 ) -> BookFiles:
-    marks = chapter_marks(chapters)
+    titles = [c.title for c in chapters]
+    marks = chapter_marks(titles, [mp3_info(c.path).seconds for c in chapters])
+    m4b_marks = chapter_marks(titles, [adts_seconds(c.aac) for c in chapters])
     mp3 = out_dir / f"{slug}.mp3"
     m4b = out_dir / f"{slug}.m4b"
     with tempfile.TemporaryDirectory(prefix="audiobook-book-") as work:
-        listing = Path(work) / "chapters.txt"
-        listing.write_text(
-            "".join(f"file '{_concat_quote(c.path.resolve())}'\n" for c in chapters),
-            encoding="utf-8",
-        )
-        with atomic_write(mp3) as tmp_mp3:
-            _join_mp3(listing, tmp_mp3)
+        mp3_list = Path(work) / "mp3.txt"
+        mp3_list.write_text(_listing(c.path for c in chapters), encoding="utf-8")
+        aac_list = Path(work) / "aac.txt"
+        aac_list.write_text(_listing(c.aac for c in chapters), encoding="utf-8")
+        metadata = Path(work) / "chapters.ffmeta"
+        metadata.write_text(ffmetadata(m4b_marks), encoding="utf-8")
+        with atomic_write(mp3) as tmp_mp3, atomic_write(m4b) as tmp_m4b:
+            _join_mp3(mp3_list, tmp_mp3)
             write_tags(tmp_mp3, book, Item(book.title), marks)
-            with atomic_write(m4b) as tmp_m4b:
-                metadata = Path(work) / "chapters.ffmeta"
-                metadata.write_text(ffmetadata(marks), encoding="utf-8")
-                _encode_m4b(tmp_mp3, metadata, tmp_m4b)
-                write_mp4_tags(tmp_m4b, book, Item(book.title))
+            _join_m4b(aac_list, metadata, tmp_m4b)
+            write_mp4_tags(tmp_m4b, book, Item(book.title))
     playlist = out_dir / f"{slug}.m3u8"
     with atomic_write(playlist) as tmp:
         tmp.write_text(m3u8(chapters, marks), encoding="utf-8")
     meta = out_dir / "metadata.json"
     with atomic_write(meta) as tmp:
-        tmp.write_text(audiobookshelf_metadata(book, marks), encoding="utf-8")
-    return BookFiles(mp3, m4b, playlist, meta, tuple(marks))
+        tmp.write_text(audiobookshelf_metadata(book, m4b_marks), encoding="utf-8")
+    return BookFiles(mp3, m4b, playlist, meta, tuple(marks), tuple(m4b_marks))
+
+
+def _listing(paths: Iterable[Path]) -> str:
+    """ffmpeg's concat list: one `file '...'` line a path, quotes escaped its way."""
+    return "".join(f"file '{_concat_quote(p.resolve())}'\n" for p in paths)
 
 
 def _concat_quote(path: Path) -> str:
@@ -95,16 +116,13 @@ def _join_mp3(listing: Path, out: Path) -> None:
     )  # fmt: skip
 
 
-def _encode_m4b(mp3: Path, metadata: Path, out: Path) -> None:
-    # -aac_coder fast: ffmpeg's default coder is about five times slower (SPECS.md section 8)
-    # for no difference in speech at this bitrate (bench/encoders.py measures both).
+def _join_m4b(listing: Path, metadata: Path, out: Path) -> None:
     ffmpeg.run(
         [
-            "-i", str(mp3), "-i", str(metadata),
+            "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(metadata),
             "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
-            "-c:a", "aac", "-aac_coder", "fast", "-b:a", AAC_BITRATE,
-            "-fflags", "+bitexact", "-flags:a", "+bitexact",
-            "-f", "ipod", "-y", str(out),
+            "-c", "copy", "-bsf:a", "aac_adtstoasc",
+            "-fflags", "+bitexact", "-f", "ipod", "-y", str(out),
         ]
     )  # fmt: skip
 

@@ -13,23 +13,26 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import tempfile
+import shutil
 import unicodedata
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from audiobook import __version__
+from audiobook.cache import Cache, content_key
 from audiobook.chapters import VOICE_SPAN, count_words
 from audiobook.config import Cast, SplitOverrides, Timing, Voice, load_cast
 from audiobook.errors import AudiobookError, InputError
-from audiobook.files import atomic_write, remove_leftovers, sha256
+from audiobook.ffmpeg import ffmpeg_version
+from audiobook.files import atomic_write, remove_leftovers, sha256, sha256_bytes
 from audiobook.manuscript import Book, Chapter, Paragraph, SceneBreak, read_book
 from audiobook.master import PROFILES, Pause, master_to_mp3, stitch
-from audiobook.publish import BookFiles, ChapterFile, build_book_files
-from audiobook.speech import Speech, SpeechEngine, WorkerEngine, split_utterances
-from audiobook.tags import BookTags, Item, mp3_info, write_tags
+from audiobook.publish import ChapterFile, build_book_files
+from audiobook.speech import Speech, SpeechEngine, WorkerEngine, engine_identity, split_utterances
+from audiobook.tags import BookTags, ChapterMark, Item, mp3_info, write_tags
 from audiobook.textnorm import apply_lexicon, normalize
 
 MANIFEST = "manifest.json"
@@ -84,6 +87,8 @@ class ChapterResult:
     rms_db: float = 0.0
     peak_db: float = 0.0
     retries: int = 0
+    cached: bool = False  # the audio came from the cache
+    key: str = ""  # the cache key of its audio
     error: str | None = None
 
     @property
@@ -96,7 +101,7 @@ class RenderSummary:
     book: Book
     out_dir: Path
     results: list[ChapterResult] = field(default_factory=list)
-    book_files: BookFiles | None = None
+    book_manifest: dict | None = None  # the "book" section of the manifest
     book_files_error: str | None = None
 
     @property
@@ -104,8 +109,10 @@ class RenderSummary:
         return [r for r in self.results if not r.ok]
 
 
-# Progress events for the CLI: (kind "start" or "done", chapter index, title, result or None).
-Progress = Callable[[str, int, str, "ChapterResult | None"], None]
+# Progress events, from the chapters' threads: (event, chapter index, title, detail):
+# "book" (detail: the book's words), "start" (utterances to speak; 0 when cached),
+# "step" (utterances spoken), "master" (None), "done" (the ChapterResult).
+Progress = Callable[[str, int, str, Any], None]
 EngineFactory = Callable[[], SpeechEngine]
 
 
@@ -155,39 +162,96 @@ def voice_runs(text: str) -> list[tuple[str, str]]:
     return [(voice, part.strip()) for voice, part in runs if count_words(part)]
 
 
-def render_chapter(job: ChapterJob, out_dir: Path, engine: SpeechEngine) -> ChapterResult:
-    """Speak, master and tag one chapter into OUT_DIR/job.file_name, atomically."""
-    chapter = job.chapter
+def chapter_steps(job: ChapterJob) -> list[Step]:
+    """The job's plan with the lexicon and normalisation applied: exactly what is said."""
 
     def prepare(text: str) -> str:
         return normalize(apply_lexicon(text, job.lexicon), job.language)
 
-    def pieces() -> Iterator[Speech | Pause]:
-        for step in plan(chapter, job.timing, job.opening, job.closing, prepare):
-            if isinstance(step, Pause):
-                yield step
-            else:
-                yield engine.synthesize(step.text, job.voices[step.voice])
+    return plan(job.chapter, job.timing, job.opening, job.closing, prepare)
 
+
+def chapter_key(job: ChapterJob, steps: list[Step], tools: dict[str, str]) -> str:
+    """The hash of everything the chapter's audio depends on, and nothing else (not its tags)."""
+    said: list[list[object]] = []
+    for step in steps:
+        if isinstance(step, Pause):
+            said.append(["pause", step.ms])
+        else:
+            said.append(["say", step.text, job.voices[step.voice].model_dump()])
+    return content_key("chapter", said, asdict(PROFILES[job.profile]), tools)
+
+
+def run_chapter(
+    job: ChapterJob,
+    out_dir: Path,
+    cache: Cache,
+    tools: dict[str, str],
+    engine_factory: EngineFactory = WorkerEngine,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ChapterResult:
+    """One chapter, start to finish: a pure function of the job (and the tools' versions).
+
+    The mastered audio comes from the cache when it is there (and not --force), else it is
+    spoken, mastered and put in the cache; then the chapter file is tagged and moved into place.
+    Module-level and made of plain data, so any concurrent.futures executor can run it.
+    """
+    steps = chapter_steps(job)
+    key = chapter_key(job, steps, tools)
+    entry = None if force else cache.get(key)
+    cached = entry is not None
+    retries = 0
+    index, title = job.chapter.index, job.chapter.title
+    said = [s for s in steps if isinstance(s, Say)]
+    if progress:
+        progress("start", index, title, 0 if entry else len(said))
+    if entry is None:
+        with contextlib.closing(engine_factory()) as engine, cache.put(key) as work:
+
+            def speech() -> Iterator[Speech | Pause]:
+                done = 0
+                for step in steps:
+                    if isinstance(step, Pause):
+                        yield step
+                        continue
+                    yield engine.synthesize(step.text, job.voices[step.voice])
+                    done += 1
+                    if progress:
+                        progress("step", index, title, done)
+                if progress:
+                    progress("master", index, title, None)
+
+            stitched = stitch(speech(), work / "chapter.raw")
+            mastered = master_to_mp3(
+                stitched, PROFILES[job.profile], work / "chapter.mp3", work / "chapter.aac"
+            )
+            stitched.path.unlink()
+            levels = {"rms_db": mastered.levels.rms_db, "peak_db": mastered.levels.peak_db}
+            (work / "meta.json").write_text(json.dumps(levels), encoding="utf-8")
+            retries = getattr(engine, "retries", 0)
+        entry = cache.get(key)
+        assert entry is not None
+    levels = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
     final = out_dir / job.file_name
-    with tempfile.TemporaryDirectory(prefix="audiobook-chapter-") as work:
-        stitched = stitch(pieces(), Path(work) / "chapter.raw")
-        with atomic_write(final) as tmp:
-            mastered = master_to_mp3(stitched, PROFILES[job.profile], tmp)
-            write_tags(tmp, job.book, job.item)
-            digest = sha256(tmp)
-            # Players count every frame: so do the manifest and the whole-book chapter marks.
-            duration_ms = round(mp3_info(tmp).seconds * 1000)
+    with atomic_write(final) as tmp:
+        shutil.copyfile(entry / "chapter.mp3", tmp)
+        write_tags(tmp, job.book, job.item)
+        digest = sha256(tmp)
+        # Players count every frame: so do the manifest and the whole-book chapter marks.
+        duration_ms = round(mp3_info(tmp).seconds * 1000)
     return ChapterResult(
-        index=chapter.index,
-        title=chapter.title,
+        index=job.chapter.index,
+        title=job.chapter.title,
         file=job.file_name,
-        words=chapter.words,
+        words=job.chapter.words,
         duration_ms=duration_ms,
         sha256=digest,
-        rms_db=mastered.levels.rms_db,
-        peak_db=mastered.levels.peak_db,
-        retries=getattr(engine, "retries", 0),
+        rms_db=levels["rms_db"],
+        peak_db=levels["peak_db"],
+        retries=retries,
+        cached=cached,
+        key=key,
     )
 
 
@@ -199,53 +263,148 @@ def render_book(
     progress: Progress | None = None,
     engine_factory: EngineFactory = WorkerEngine,
     split: SplitOverrides | None = None,
+    cache: Cache | None = None,
+    force: bool = False,
+    executor: Executor | None = None,
 ) -> RenderSummary:
-    """Render SOURCE into OUT_DIR; bad input raises InputError before anything is written."""
+    """Render SOURCE into OUT_DIR; bad input raises InputError before anything is written.
+
+    Chapters run as independent jobs on EXECUTOR (by default JOBS threads: the work itself
+    happens in engine and ffmpeg processes, so threads keep every core busy).
+    """
     cast = load_cast(voices_file)
     book = read_book(source, cast.split_options(voices_file, split))
     with contextlib.closing(engine_factory()) as probe:
         cast = cast.resolve_voices(book.language, probe.voices(), voices_file)
     check_voice_names(book, cast)
     _prepare_out_dir(out_dir)
+    cache = cache or Cache()
+    cache.remove_stale_work()
+    tools = tool_versions(engine_factory)
     job_list = make_jobs(book, cast, source)
     summary = RenderSummary(book=book, out_dir=out_dir)
-
-    def run(job: ChapterJob) -> ChapterResult:
+    own_executor = executor is None
+    pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         if progress:
-            progress("start", job.chapter.index, job.chapter.title, None)
-        try:
-            with contextlib.closing(engine_factory()) as engine:
-                result = render_chapter(job, out_dir, engine)
-        except AudiobookError as exc:
-            result = ChapterResult(
-                job.chapter.index, job.chapter.title, job.file_name, job.chapter.words,
-                error=str(exc),
-            )  # fmt: skip
-        if progress:
-            progress("done", job.chapter.index, job.chapter.title, result)
-        return result
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        # Threads suffice: the work happens in the engine worker and ffmpeg processes.
-        summary.results = sorted(pool.map(run, job_list), key=lambda r: r.index)
+            progress("book", 0, book.title, sum(job.chapter.words for job in job_list))
+        futures = {
+            pool.submit(
+                run_chapter, job, out_dir, cache, tools, engine_factory, force, progress
+            ): job
+            for job in job_list
+        }
+        results = []
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except AudiobookError as exc:
+                result = ChapterResult(
+                    job.chapter.index, job.chapter.title, job.file_name, job.chapter.words,
+                    error=str(exc),
+                )  # fmt: skip
+            results.append(result)
+            if progress:
+                progress("done", job.chapter.index, job.chapter.title, result)
+        summary.results = sorted(results, key=lambda r: r.index)
+    except BaseException:
+        # Ctrl-C or a bug: queued chapters are not started; running ones stop with their
+        # processes (which got the same signal) and leave only temporary files, which go.
+        if own_executor:
+            pool.shutdown(wait=True, cancel_futures=True)
+        remove_leftovers(out_dir)
+        raise
+    if own_executor:
+        pool.shutdown(wait=True)
     if cast.output.book_files:
-        _build_book_files(summary, job_list)
+        _build_book_files(summary, job_list, cache, force)
     write_manifest(summary, cast)
     return summary
 
 
-def _build_book_files(summary: RenderSummary, jobs: list[ChapterJob]) -> None:
-    """The whole-book files, when every chapter is there (a book with a hole is no book)."""
+def tool_versions(engine_factory: EngineFactory = WorkerEngine) -> dict[str, str]:
+    """What, besides the text and the settings, a chapter's bytes depend on."""
+    name = getattr(engine_factory, "__qualname__", repr(engine_factory))
+    engine = (
+        engine_identity()
+        if engine_factory is WorkerEngine
+        else f"{engine_factory.__module__}.{name}"  # another engine: never the same audio
+    )
+    return {"audiobook": __version__, "engine": engine, "ffmpeg": ffmpeg_version()}
+
+
+def _build_book_files(
+    summary: RenderSummary, jobs: list[ChapterJob], cache: Cache, force: bool
+) -> None:
+    """The whole-book files, when every chapter is there (a book with a hole is no book).
+
+    Nothing is rebuilt when the chapters and tags are those the previous render joined.
+    """
     if summary.failed:
         summary.book_files_error = "not built: some chapters failed"
         return
-    chapters = [ChapterFile(r.title, summary.out_dir / r.file) for r in summary.results]
+    book_tags = jobs[0].book
+    cover = sha256_bytes(book_tags.cover) if book_tags.cover else None
+    key = content_key(
+        "book", [r.key for r in summary.results], [r.title for r in summary.results],
+        asdict(replace(book_tags, cover=None)), cover, slugify(summary.book.title),
+    )  # fmt: skip
+    previous = _previous_book(summary.out_dir)
+    if (
+        not force
+        and previous
+        and previous.get("key") == key
+        and _unchanged(summary.out_dir, previous)
+    ):
+        summary.book_manifest = previous
+        return
+    chapters = []
+    for r in summary.results:
+        entry = cache.get(r.key)
+        if entry is None:  # the cache was emptied under us: this render cannot join the book
+            summary.book_files_error = "not built: the cache lost a chapter; render again"
+            return
+        chapters.append(ChapterFile(r.title, summary.out_dir / r.file, entry / "chapter.aac"))
     try:
-        summary.book_files = build_book_files(
-            chapters, jobs[0].book, summary.out_dir, slugify(summary.book.title)
-        )
+        files = build_book_files(chapters, book_tags, summary.out_dir, slugify(summary.book.title))
     except AudiobookError as exc:
         summary.book_files_error = str(exc)
+        return
+    summary.book_manifest = {
+        "mp3": files.mp3.name,
+        "m4b": files.m4b.name,
+        "playlist": files.playlist.name,
+        "metadata": files.metadata.name,
+        "key": key,
+        "sha256": {p.name: sha256(p) for p in (files.mp3, files.m4b)},
+        "chapters": {
+            files.mp3.name: [_mark(m) for m in files.marks],
+            files.m4b.name: [_mark(m) for m in files.m4b_marks],
+        },
+    }
+
+
+def _mark(mark: ChapterMark) -> dict[str, object]:
+    return {"title": mark.title, "start_ms": mark.start_ms, "end_ms": mark.end_ms}
+
+
+def _previous_book(out_dir: Path) -> dict | None:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return manifest.get("book")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _unchanged(out_dir: Path, book: dict) -> bool:
+    try:
+        files = [book["playlist"], book["metadata"], *book["sha256"]]
+        if not all((out_dir / name).is_file() for name in files):
+            return False
+        return all(sha256(out_dir / name) == digest for name, digest in book["sha256"].items())
+    except (KeyError, TypeError):
+        return False
 
 
 def check_voice_names(book: Book, cast: Cast) -> None:
@@ -341,18 +500,8 @@ def write_manifest(summary: RenderSummary, cast: Cast) -> None:
         ],
         "failed": [{"index": r.index, "title": r.title, "error": r.error} for r in summary.failed],
     }
-    files = summary.book_files
-    if files is not None:
-        manifest["book"] = {
-            "mp3": files.mp3.name,
-            "m4b": files.m4b.name,
-            "playlist": files.playlist.name,
-            "metadata": files.metadata.name,
-            "sha256": {p.name: sha256(p) for p in (files.mp3, files.m4b)},
-            "chapters": [
-                {"title": m.title, "start_ms": m.start_ms, "end_ms": m.end_ms} for m in files.marks
-            ],
-        }
+    if summary.book_manifest is not None:
+        manifest["book"] = summary.book_manifest
     _remove_stale(summary)
     path = summary.out_dir / MANIFEST
     with atomic_write(path) as tmp:
@@ -382,9 +531,8 @@ def _remove_stale(summary: RenderSummary) -> None:
     except (OSError, ValueError, TypeError, KeyError):
         return
     keep = {r.file for r in summary.results}
-    if summary.book_files is not None:
-        keep |= {p.name for p in (summary.book_files.mp3, summary.book_files.m4b)}
-        keep.add(summary.book_files.playlist.name)
+    if summary.book_manifest is not None:
+        keep |= {summary.book_manifest[k] for k in ("mp3", "m4b", "playlist")}
     for name in old - keep:
         if "/" not in name and "\\" not in name:
             (summary.out_dir / name).unlink(missing_ok=True)

@@ -265,6 +265,35 @@ def _worker_main(conn: Connection) -> None:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
+def engine_identity() -> str:
+    """What the engine's output depends on: pyttsx3's version and which espeak-ng library."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pyttsx3_version = version("pyttsx3")
+    except PackageNotFoundError:
+        pyttsx3_version = "unknown"
+    library = _espeak_library_path()
+    if library and os.path.exists(library):
+        stat = os.stat(library)
+        library = f"{os.path.basename(library)}:{stat.st_size}"
+    return f"pyttsx3 {pyttsx3_version}; espeak {library or 'system default'}"
+
+
+def _espeak_library_path() -> str | None:
+    wanted = os.environ.get(ESPEAK_ENV, "").strip()
+    if wanted and wanted not in ("system", "bundled"):
+        return wanted
+    system = ctypes.util.find_library("espeak-ng")
+    if wanted == "system" or (not wanted and system):
+        return system
+    try:
+        import espeakng_loader
+    except ImportError:
+        return None
+    return espeakng_loader.get_library_path()
+
+
 def load_espeak_library() -> None:
     """Make pyttsx3's espeak driver find libespeak-ng without root.
 
