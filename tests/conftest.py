@@ -63,7 +63,9 @@ def write_book(folder: Path, text: str = SMALL_BOOK, meta: str | None = SMALL_ME
     return text_dir
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a separate process, as a user or CI would."""
     return subprocess.run(
         [sys.executable, "-m", "audiobook", *args],
@@ -72,6 +74,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=600,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 

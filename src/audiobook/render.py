@@ -14,6 +14,7 @@ import contextlib
 import json
 import re
 import shutil
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
@@ -190,6 +191,7 @@ def run_chapter(
     engine_factory: EngineFactory = WorkerEngine,
     force: bool = False,
     progress: Progress | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> ChapterResult:
     """One chapter, start to finish: a pure function of the job (and the tools' versions).
 
@@ -212,6 +214,8 @@ def run_chapter(
             def speech() -> Iterator[Speech | Pause]:
                 done = 0
                 for step in steps:
+                    if stopping():  # the render is being interrupted: leave no entry
+                        raise Interrupted
                     if isinstance(step, Pause):
                         yield step
                         continue
@@ -285,12 +289,21 @@ def render_book(
     summary = RenderSummary(book=book, out_dir=out_dir)
     own_executor = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs))
+    stop = threading.Event()
     try:
         if progress:
             progress("book", 0, book.title, sum(job.chapter.words for job in job_list))
         futures = {
             pool.submit(
-                run_chapter, job, out_dir, cache, tools, engine_factory, force, progress
+                run_chapter,
+                job,
+                out_dir,
+                cache,
+                tools,
+                engine_factory,
+                force,
+                progress,
+                stop.is_set,
             ): job
             for job in job_list
         }
@@ -309,8 +322,10 @@ def render_book(
                 progress("done", job.chapter.index, job.chapter.title, result)
         summary.results = sorted(results, key=lambda r: r.index)
     except BaseException:
-        # Ctrl-C or a bug: queued chapters are not started; running ones stop with their
-        # processes (which got the same signal) and leave only temporary files, which go.
+        # Ctrl-C or a bug: queued chapters are not started, running ones stop at their next
+        # utterance (or with their processes, which got the same signal); what they leave are
+        # temporary files, which go.
+        stop.set()
         if own_executor:
             pool.shutdown(wait=True, cancel_futures=True)
         remove_leftovers(out_dir)
@@ -321,6 +336,10 @@ def render_book(
         _build_book_files(summary, job_list, cache, force)
     write_manifest(summary, cast)
     return summary
+
+
+class Interrupted(Exception):
+    """A chapter stopped because the render is being interrupted."""
 
 
 def tool_versions(engine_factory: EngineFactory = WorkerEngine) -> dict[str, str]:

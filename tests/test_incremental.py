@@ -1,0 +1,131 @@
+"""Renders that reuse what they can, and renders that are interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from audiobook.levels import measure_file
+
+from .conftest import SMALL_BOOK, run_cli, write_book
+
+
+def manifest_of(folder: Path) -> dict:
+    return json.loads((folder / "audio" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def digests(folder: Path) -> dict[str, str]:
+    manifest = manifest_of(folder)
+    out = {c["file"]: c["sha256"] for c in manifest["chapters"]}
+    out.update(manifest["book"]["sha256"])
+    return out
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> dict[str, str]:
+    """A cache of the test's own, so that what it finds there is what it put there."""
+    return {"AUDIOBOOK_CACHE": str(tmp_path / "cache")}
+
+
+def render(folder: Path, cache: dict[str, str], *args: str) -> dict:
+    result = run_cli("render", "--json", "--jobs", "2", *args, cwd=folder, env=cache)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_one_word_edit_renders_one_chapter_again(tmp_path: Path, cache: dict[str, str]) -> None:
+    write_book(tmp_path)
+    first = render(tmp_path, cache)
+    assert [c["cached"] for c in first["chapters"]] == [False, False, False]
+    before = digests(tmp_path)
+    m4b = tmp_path / "audio" / "the-harbour-book.m4b"
+    built = m4b.stat().st_mtime_ns
+
+    again = render(tmp_path, cache)
+    assert [c["cached"] for c in again["chapters"]] == [True, True, True]
+    assert digests(tmp_path) == before
+    assert m4b.stat().st_mtime_ns == built  # nothing changed: the book files were not rebuilt
+
+    (tmp_path / "text" / "book.md").write_text(SMALL_BOOK.replace("slate", "lead"))
+    edited = render(tmp_path, cache)
+    assert [c["cached"] for c in edited["chapters"]] == [True, False, True]
+    after = digests(tmp_path)
+    changed = {name for name in before if before[name] != after.get(name)}
+    assert changed == {"02-the-storm.mp3", "the-harbour-book.mp3", "the-harbour-book.m4b"}
+    assert run_cli("check", "audio", cwd=tmp_path).returncode == 0
+
+
+def test_force_and_clean(tmp_path: Path, cache: dict[str, str]) -> None:
+    write_book(tmp_path, text="# One\n\nA short chapter.\n")
+    render(tmp_path, cache)
+    before = digests(tmp_path)
+    forced = render(tmp_path, cache, "--force")
+    assert [c["cached"] for c in forced["chapters"]] == [False]
+    assert digests(tmp_path) == before  # the same bytes, spoken and encoded again
+    cleaned = run_cli("clean", cwd=tmp_path, env=cache)
+    assert cleaned.returncode == 0 and "removed 1 chapters" in cleaned.stderr
+    assert [c["cached"] for c in render(tmp_path, cache)["chapters"]] == [False]
+
+
+LONGER_BOOK = "\n\n".join(
+    f"# Part {n}\n\n" + " ".join(["The tide came in over the grey stones of the harbour."] * 12)
+    for n in range(1, 7)
+)
+
+
+def start_render(folder: Path, cache: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "audiobook", "render", "--jobs", "1"],
+        cwd=folder,
+        env={**os.environ, **cache},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's job would be
+    )
+
+
+def wait_for(proc: subprocess.Popen[str], line: str) -> None:
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        text = proc.stderr.readline()
+        if line in text:
+            return
+        if not text and proc.poll() is not None:
+            break
+    raise AssertionError(f"the render never printed {line!r}")
+
+
+def assert_nothing_partial(audio: Path) -> None:
+    assert not list(audio.glob(".*.tmp")), "a temporary file was left behind"
+    for mp3 in audio.glob("*.mp3"):  # whatever has its final name is whole
+        assert measure_file(mp3).errors == ()
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGKILL, -9)])
+def test_an_interrupted_render_resumes_to_the_same_bytes(
+    tmp_path: Path, cache: dict[str, str], sig: signal.Signals, code: int
+) -> None:
+    reference = tmp_path / "reference"
+    write_book(reference, text=LONGER_BOOK)
+    render(reference, {"AUDIOBOOK_CACHE": str(tmp_path / "reference-cache")})
+
+    folder = tmp_path / "book"
+    write_book(folder, text=LONGER_BOOK)
+    proc = start_render(folder, cache)
+    wait_for(proc, "chapter 2 done")
+    os.killpg(proc.pid, sig)  # Ctrl-C in a terminal, or kill -9, to the whole process tree
+    assert proc.wait(timeout=60) == code
+    assert_nothing_partial(folder / "audio")
+
+    resumed = render(folder, cache)
+    assert [c["cached"] for c in resumed["chapters"]][:2] == [True, True]
+    assert digests(folder) == digests(reference)
