@@ -27,17 +27,41 @@ sample_rate = lib.espeak_Initialize(2, 0, None, 0)  # AUDIO_OUTPUT_SYNCHRONOUS
 lib.espeak_SetVoiceByName(voice.encode())
 lib.espeak_SetParameter(1, rate, 0)  # espeakRATE
 count = [0]
+out = open(sys.argv[4], "wb") if len(sys.argv) > 4 else None
 CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
 def on_audio(wav, samples, events):
-    count[0] += max(samples, 0)
+    if samples > 0:
+        count[0] += samples
+        if out:
+            out.write(ctypes.string_at(wav, samples * 2))
     return 0
 callback = CALLBACK(on_audio)
 lib.espeak_SetSynthCallback(callback)
 # espeakCHARS_UTF8 | espeakENDPAUSE, as the command line passes them.
 lib.espeak_Synth(text, len(text) + 1, 0, 1, 0, 1 | 0x1000, None, None)
 lib.espeak_Synchronize()
+if out:
+    out.close()
 print(count[0] / sample_rate)
 """
+
+
+def speak_to_wav(text_file: Path, voice: str, rate: int, wav: Path) -> None:
+    """`espeak-ng -v VOICE -s RATE -w WAV -f TEXT_FILE`, or the library the same way."""
+    cli = shutil.which("espeak-ng")
+    if cli:
+        cmd = [cli, "-v", voice, "-s", str(rate), "-w", str(wav), "-f", str(text_file)]
+        subprocess.run(cmd, check=True)
+        return
+    raw = wav.with_suffix(".raw")
+    cmd = [sys.executable, "-c", _CHILD, voice, str(rate), str(text_file), str(raw)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(22050)
+        out.writeframes(raw.read_bytes())
+    raw.unlink()
 
 
 def reference_seconds(text: str, voice: str, rate: int) -> float:

@@ -1,0 +1,104 @@
+"""Benchmark: a whole novel, against the plain chain a producer would script by hand.
+
+Run by hand: `.venv/bin/python bench/render.py [--book pride-and-prejudice.txt] [--jobs 2]`.
+In one run, on the same chapters (from ../shared/corpus) at the same voice and rate:
+
+1. the plain chain of SPECS.md section 8, one chapter after another: espeak-ng -w (or, where the
+   command line is not installed, the same library called the way it calls it), then ffmpeg with
+   a limiter to a 44.1 kHz CBR 192 kbps MP3 (ffmpeg's default settings); then one M4B of the same
+   audio (AAC 64 kbps, fast coder);
+2. `audiobook render` from an empty cache;
+3. the same render after one word of one chapter changed;
+and prints wall times, their ratios, and the peak memory of the render's process tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.espeak_reference import speak_to_wav
+
+from audiobook import ffmpeg
+from audiobook.manuscript import read_book
+from bench.memory import tree_rss
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+VOICE, RATE = "en-us", 175
+
+
+def plain_chain(chapters: list[str], work: Path) -> float:
+    start = time.perf_counter()
+    wavs = []
+    for n, text in enumerate(chapters, start=1):
+        source = work / f"{n:02d}.txt"
+        source.write_text(text, encoding="utf-8")
+        wav = work / f"{n:02d}.wav"
+        speak_to_wav(source, VOICE, RATE, wav)
+        ffmpeg.run(["-i", str(wav), "-af", "alimiter=limit=0.668:level=disabled",
+                    "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "192k", "-y",
+                    str(work / f"{n:02d}.mp3")])  # fmt: skip
+        wavs.append(wav)
+    listing = work / "wavs.txt"
+    listing.write_text("".join(f"file '{w}'\n" for w in wavs), encoding="utf-8")
+    ffmpeg.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c:a", "aac",
+                "-aac_coder", "fast", "-b:a", "64k", "-y", str(work / "book.m4b")])  # fmt: skip
+    return time.perf_counter() - start
+
+
+def render(source: Path, out: Path, cache: Path, jobs: int, voices: Path) -> tuple[float, int]:
+    import subprocess
+
+    env = {**os.environ, "AUDIOBOOK_CACHE": str(cache)}
+    cmd = [sys.executable, "-m", "audiobook", "render", str(source), "--out", str(out),
+           "--voices", str(voices), "--jobs", str(jobs), "--quiet"]  # fmt: skip
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.05)
+    if proc.returncode != 0:
+        raise SystemExit(f"render failed: exit {proc.returncode}")
+    return time.perf_counter() - start, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--book", default="pride-and-prejudice.txt")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    book_path = CORPUS / args.book
+    book = read_book(book_path)
+    chapters = [
+        "\n\n".join([c.spoken_title, *(p.text for p in c.paragraphs)]) for c in book.chapters
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        voices = work / "voices.toml"
+        voices.write_text(f'[narrator]\nvoice = "{VOICE}"\nrate = {RATE}\n', encoding="utf-8")
+        (work / "chain").mkdir()
+        chain = plain_chain(chapters, work / "chain")
+        print(f"{book_path.name}: {len(chapters)} chapters, {book.words:,} words")
+        print(f"plain chain (espeak-ng, ffmpeg per chapter, then M4B): {chain:7.1f} s")
+        full, peak = render(book_path, work / "out", work / "cache", args.jobs, voices)
+        print(f"audiobook render --jobs {args.jobs}, empty cache:       {full:7.1f} s"
+              f"  ratio {full / chain:.2f}  peak RSS {peak / 2**20:.0f} MB")  # fmt: skip
+        edited = work / book_path.name
+        text = book_path.read_text(encoding="utf-8-sig")
+        middle = text.index("Chapter 30")
+        word = text.index(" dinner", middle)
+        edited.write_text(text[:word] + " supper" + text[word + 7 :], encoding="utf-8")
+        again, _ = render(edited, work / "out", work / "cache", args.jobs, voices)
+        print(f"one word changed in chapter 30:                       {again:7.1f} s"
+              f"  {again / full:.1%} of the full render")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
