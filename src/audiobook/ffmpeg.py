@@ -60,18 +60,23 @@ def ffmpeg_version() -> str:
     return out.stdout.splitlines()[0] if out.stdout else "unknown"
 
 
-def command(*args: str) -> list[str]:
+def command(*args: str, loglevel: str = "error") -> list[str]:
     """An ffmpeg command line with the options every call wants."""
-    return [find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+    return [find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", loglevel, *args]
 
 
 def run(args: Sequence[str]) -> bytes:
     """Run ffmpeg with ARGS; return its stdout or raise ToolError quoting its stderr."""
-    cmd = command(*args)
+    return run_logged(args, "error")[0]
+
+
+def run_logged(args: Sequence[str], loglevel: str) -> tuple[bytes, str]:
+    """Run ffmpeg at LOGLEVEL; return its stdout and its log (what filters like astats say)."""
+    cmd = command(*args, loglevel=loglevel)
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:
         raise ToolError(_failure(cmd, proc.returncode, proc.stderr))
-    return proc.stdout
+    return proc.stdout, proc.stderr.decode("utf-8", "replace")
 
 
 def _failure(cmd: Sequence[str], code: int, stderr: bytes) -> str:

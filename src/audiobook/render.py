@@ -90,6 +90,8 @@ class ChapterResult:
     retries: int = 0
     cached: bool = False  # the audio came from the cache
     key: str = ""  # the cache key of its audio
+    file_key: str = ""  # the key of the file: its audio and its tags
+    bytes: int = 0
     error: str | None = None
 
     @property
@@ -192,6 +194,7 @@ def run_chapter(
     force: bool = False,
     progress: Progress | None = None,
     stopping: Callable[[], bool] = lambda: False,
+    previous: dict[str, Any] | None = None,
 ) -> ChapterResult:
     """One chapter, start to finish: a pure function of the job (and the tools' versions).
 
@@ -201,6 +204,19 @@ def run_chapter(
     """
     steps = chapter_steps(job)
     key = chapter_key(job, steps, tools)
+    # The file's own key: its audio and its tags. When the last render wrote this very file and
+    # it is still there, nothing needs doing at all.
+    file_key = content_key("file", key, _tags_of(job.book), asdict(job.item))
+    final = out_dir / job.file_name
+    unchanged = previous and not force and previous.get("key") == file_key and final.exists()
+    if unchanged and final.stat().st_size == previous.get("bytes") and cache.get(key):
+        return ChapterResult(
+                index=job.chapter.index, title=job.chapter.title, file=job.file_name,
+                words=job.chapter.words, duration_ms=previous["duration_ms"],
+                sha256=previous["sha256"], rms_db=previous.get("rms_db", 0.0),
+                peak_db=previous.get("peak_db", 0.0), cached=True, key=key, file_key=file_key,
+                bytes=previous["bytes"],
+            )  # fmt: skip
     entry = None if force else cache.get(key)
     cached = entry is not None
     retries = 0
@@ -237,7 +253,6 @@ def run_chapter(
         entry = cache.get(key)
         assert entry is not None
     levels = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-    final = out_dir / job.file_name
     with atomic_write(final) as tmp:
         shutil.copyfile(entry / "chapter.mp3", tmp)
         write_tags(tmp, job.book, job.item)
@@ -256,7 +271,15 @@ def run_chapter(
         retries=retries,
         cached=cached,
         key=key,
+        file_key=file_key,
+        bytes=final.stat().st_size,
     )
+
+
+def _tags_of(book: BookTags) -> dict[str, Any]:
+    tags = asdict(replace(book, cover=None))
+    tags["cover"] = sha256_bytes(book.cover) if book.cover else None
+    return tags
 
 
 def render_book(
@@ -293,20 +316,14 @@ def render_book(
     try:
         if progress:
             progress("book", 0, book.title, sum(job.chapter.words for job in job_list))
+        before = _previous_chapters(out_dir)
         futures = {
             pool.submit(
-                run_chapter,
-                job,
-                out_dir,
-                cache,
-                tools,
-                engine_factory,
-                force,
-                progress,
-                stop.is_set,
+                run_chapter, job, out_dir, cache, tools, engine_factory, force, progress,
+                stop.is_set, before.get(job.file_name),
             ): job
             for job in job_list
-        }
+        }  # fmt: skip
         results = []
         for future in as_completed(futures):
             job = futures[future]
@@ -364,10 +381,9 @@ def _build_book_files(
         summary.book_files_error = "not built: some chapters failed"
         return
     book_tags = jobs[0].book
-    cover = sha256_bytes(book_tags.cover) if book_tags.cover else None
     key = content_key(
         "book", [r.key for r in summary.results], [r.title for r in summary.results],
-        asdict(replace(book_tags, cover=None)), cover, slugify(summary.book.title),
+        _tags_of(book_tags), slugify(summary.book.title),
     )  # fmt: skip
     previous = _previous_book(summary.out_dir)
     if (
@@ -406,6 +422,14 @@ def _build_book_files(
 
 def _mark(mark: ChapterMark) -> dict[str, object]:
     return {"title": mark.title, "start_ms": mark.start_ms, "end_ms": mark.end_ms}
+
+
+def _previous_chapters(out_dir: Path) -> dict[str, dict[str, Any]]:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return {c["file"]: c for c in manifest["chapters"] if isinstance(c, dict)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _previous_book(out_dir: Path) -> dict | None:
@@ -513,6 +537,10 @@ def write_manifest(summary: RenderSummary, cast: Cast) -> None:
                 "duration_ms": r.duration_ms,
                 "words": r.words,
                 "sha256": r.sha256,
+                "bytes": r.bytes,
+                "rms_db": r.rms_db,
+                "peak_db": r.peak_db,
+                "key": r.file_key,
             }
             for r in summary.results
             if r.ok
