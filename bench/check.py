@@ -1,0 +1,49 @@
+"""Benchmark: `audiobook check` on a rendered novel (target: --quick under 2 s for Pride and
+Prejudice).
+
+Run by hand: `.venv/bin/python bench/check.py [RENDERED_DIR]`. Without a folder, renders Pride
+and Prejudice from ../shared/corpus first (minutes). Times `check --quick` and the full check in
+fresh processes (medians of 3 and 1), with `python -c pass` as the reference in the same run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def timed(cmd: list[str], runs: int) -> tuple[float, int]:
+    times, code = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        code = subprocess.run(cmd, capture_output=True).returncode
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), code
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        if len(sys.argv) > 1:
+            folder = Path(sys.argv[1])
+        else:
+            folder = Path(tmp) / "audio"
+            book = CORPUS / "pride-and-prejudice.txt"
+            cmd = [sys.executable, "-m", "audiobook", "render", str(book), "--out", str(folder)]
+            subprocess.run([*cmd, "--quiet"], check=True, stdout=subprocess.DEVNULL)
+        python, _ = timed([sys.executable, "-c", "pass"], 3)
+        check = [sys.executable, "-m", "audiobook", "check", str(folder)]
+        quick, code_quick = timed([*check, "--quick"], 3)
+        full, code_full = timed(check, 1)
+        print(f"reference python -c pass: {python:6.2f} s")
+        print(f"check --quick:            {quick:6.2f} s (exit {code_quick})")
+        print(f"check (decodes all):      {full:6.2f} s (exit {code_full})")
+
+
+if __name__ == "__main__":
+    main()
