@@ -23,11 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from audiobook.config import Voice
+# Light imports only: the worker process imports this module, and its start-up is paid once
+# per chapter (pydantic and ftfy would double it).
+from audiobook.chapters import count_words
 from audiobook.errors import InputError, SpeechError, ToolError
-from audiobook.manuscript import count_words
+
+if TYPE_CHECKING:
+    from audiobook.config import Voice
 
 # espeak reads len(text) * 10 bytes past its input, and a 27 KB text crashed it: stay far below.
 MAX_UTTERANCE_BYTES = 1500
