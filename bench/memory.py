@@ -45,10 +45,15 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def render(source: Path, out: Path, jobs: int) -> tuple[float, int]:
+def render(
+    source: Path, out: Path, jobs: int, *extra: str, env: dict[str, str] | None = None
+) -> tuple[float, int]:
+    """Wall time and peak RSS of the process tree of one `audiobook render`."""
     start = time.perf_counter()
-    cmd = [sys.executable, "-m", "audiobook", "render", str(source), "--out", str(out)]
-    proc = subprocess.Popen([*cmd, "--jobs", str(jobs)], stdout=subprocess.DEVNULL)
+    cmd = [sys.executable, "-m", "audiobook", "render", str(source), "--out", str(out), *extra]
+    proc = subprocess.Popen(
+        [*cmd, "--jobs", str(jobs)], stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
     peak = 0
     while proc.poll() is None:
         peak = max(peak, tree_rss(proc.pid))

@@ -27,7 +27,7 @@ from tests.espeak_reference import speak_to_wav
 
 from audiobook import ffmpeg
 from audiobook.manuscript import read_book
-from bench.memory import tree_rss
+from bench.memory import render as memory_render
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 VOICE, RATE = "en-us", 175
@@ -53,20 +53,8 @@ def plain_chain(chapters: list[str], work: Path) -> float:
 
 
 def render(source: Path, out: Path, cache: Path, jobs: int, voices: Path) -> tuple[float, int]:
-    import subprocess
-
-    env = {**os.environ, "AUDIOBOOK_CACHE": str(cache)}
-    cmd = [sys.executable, "-m", "audiobook", "render", str(source), "--out", str(out),
-           "--voices", str(voices), "--jobs", str(jobs), "--quiet"]  # fmt: skip
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
-        time.sleep(0.05)
-    if proc.returncode != 0:
-        raise SystemExit(f"render failed: exit {proc.returncode}")
-    return time.perf_counter() - start, peak
+    extra = ("--voices", str(voices), "--quiet")
+    return memory_render(source, out, jobs, *extra, env={"AUDIOBOOK_CACHE": str(cache)})
 
 
 def main() -> None:

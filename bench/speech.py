@@ -14,7 +14,6 @@ Run by hand: `.venv/bin/python bench/speech.py`. In one run:
 from __future__ import annotations
 
 import contextlib
-import random
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.espeak_reference import reference_seconds, speak_to_wav
+from tests.test_speech import prose
 
 from audiobook.config import Voice
 from audiobook.manuscript import read_book
@@ -31,23 +31,6 @@ from audiobook.speech import WorkerEngine, split_utterances
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 VOICE = Voice(voice="en-us", rate=175)
-SENTENCES = [
-    "The boats came in at dawn, their sails heavy with rain.",
-    "Nobody on the quay said a word, and the gulls wheeled overhead.",
-    "Mara counted them twice, as her father had taught her, and then a third time to be sure.",
-    "By noon the sky had turned the colour of slate, and the wind rose from the west.",
-    "The old lighthouse keeper climbed his stairs; the lamp would not light itself.",
-    "When the weather cleared, the last boat rounded the point!",
-    "Was it the Mary Ellen, or the Seaflower?",
-]
-
-
-def prose(chars: int, seed: int) -> str:
-    rnd = random.Random(seed)
-    out: list[str] = []
-    while sum(map(len, out)) < chars:
-        out.append(rnd.choice(SENTENCES))
-    return " ".join(out)
 
 
 def speak(texts: list[str]) -> tuple[float, float]:
