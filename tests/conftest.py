@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,6 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The tests never touch the user's cache: one of their own, for this run (the CLI runs in child
 # processes, which inherit it).
 os.environ["AUDIOBOOK_CACHE"] = tempfile.mkdtemp(prefix="audiobook-test-cache-")
+atexit.register(shutil.rmtree, os.environ["AUDIOBOOK_CACHE"], ignore_errors=True)
 
 SMALL_BOOK = """\
 # The Harbour
