@@ -555,16 +555,6 @@ def write_manifest(summary: RenderSummary, cast: Cast) -> None:
         tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def read_manifest(out_dir: Path) -> dict:
-    path = out_dir / MANIFEST
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("no manifest: nothing has been rendered here", path=path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"the manifest is not valid JSON ({exc})", path=path) from None
-
-
 def _remove_stale(summary: RenderSummary) -> None:
     """Files an earlier render listed that this one did not write (chapters removed, renamed)."""
     try:
