@@ -15,6 +15,7 @@ import ctypes.util
 import multiprocessing
 import os
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -239,6 +240,10 @@ def _read_wav(path: Path) -> Speech:
 
 
 def _worker_main(conn: Connection) -> None:
+    # Ctrl-C reaches the whole process group: the render decides what stops (it finishes or drops
+    # the current utterance and closes this worker), rather than every worker dying at once and
+    # being replaced and replayed by the retry logic.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The espeak driver prints "Audio saved to ..." on stdout; the render's stdout is for --json.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
