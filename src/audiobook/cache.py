@@ -2,9 +2,10 @@
 
 An entry is a folder named by the hash of everything a chapter's audio depends on (its plan:
 every utterance's text and voice, every pause; the profile; the versions of audiobook, pyttsx3,
-espeak-ng and ffmpeg). It holds the untagged chapter MP3, its AAC twin for the M4B, and what was
-measured. Entries are built in a temporary folder and renamed into place, so a crash leaves no
-half-written entry, only a temporary folder that `clean` or the next put removes.
+espeak-ng and ffmpeg). It holds the untagged chapter MP3, its AAC twin for the M4B (raw frames
+and their sizes), and what was measured. Entries are built in a temporary folder and renamed into
+place, so a crash leaves no half-written entry, only a temporary folder that `clean` or the next
+put removes.
 
 Location: $AUDIOBOOK_CACHE, else $XDG_CACHE_HOME/audiobook, else ~/.cache/audiobook.
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_VAR = "AUDIOBOOK_CACHE"
-FORMAT = 1  # bump when what an entry holds changes
+FORMAT = 2  # bump when what an entry holds changes
 
 
 def default_cache_dir() -> Path:

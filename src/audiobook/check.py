@@ -31,6 +31,10 @@ from audiobook.tags import (
 MANIFEST = "manifest.json"
 DURATION_TOLERANCE_S = 0.25
 MARK_TOLERANCE_S = 0.05
+# An M4B chapter is whole AAC frames (1024 samples at 22.05 kHz: 46 ms) and carries the next
+# chapter's encoder delay (another frame); an MP3 chapter is whole 26 ms frames. So a chapter's
+# length in the M4B may differ from its MP3's by up to three frames' worth of either.
+FRAMING_TOLERANCE_S = 0.15
 NOISE_FLOOR_RANGE = (-90.0, -60.0)  # ACX: at most -60 dBFS, and not digital silence
 
 
@@ -261,6 +265,7 @@ def _check_book_files(folder: Path, manifest: dict[str, Any], quick: bool) -> It
             else read_mp4_chapters(path)
         )
         recorded = book["chapters"][name]
+        slack = MARK_TOLERANCE_S if key == "mp3" else FRAMING_TOLERANCE_S
         lengths = [(m["end_ms"] - m["start_ms"]) / 1000 for m in recorded]
         starts = [m["start_ms"] / 1000 for m in recorded]
         problems = []
@@ -270,7 +275,7 @@ def _check_book_files(folder: Path, manifest: dict[str, Any], quick: bool) -> It
             problems.append("chapter starts differ from the manifest's")
         elif any(a["end_ms"] != b["start_ms"] for a, b in itertools.pairwise(recorded)):
             problems.append("chapters are not contiguous")
-        elif any(abs(a - b) > MARK_TOLERANCE_S for a, b in zip(lengths, durations, strict=True)):
+        elif any(abs(a - b) > slack for a, b in zip(lengths, durations, strict=True)):
             problems.append("a chapter's length differs from its file's duration")
         elif key == "mp3" and abs(starts[-1] - sum(durations[:-1])) > MARK_TOLERANCE_S:
             problems.append("chapter starts are not the running sum of the chapter durations")

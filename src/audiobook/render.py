@@ -29,6 +29,7 @@ from audiobook.config import Cast, SplitOverrides, Timing, Voice, load_cast
 from audiobook.errors import AudiobookError, InputError
 from audiobook.ffmpeg import ffmpeg_version
 from audiobook.files import atomic_write, remove_leftovers, sha256, sha256_bytes
+from audiobook.m4b import load_track, save_sizes, split_adts
 from audiobook.manuscript import Book, Chapter, Paragraph, SceneBreak, read_book
 from audiobook.master import PROFILES, Pause, master_to_mp3, stitch
 from audiobook.publish import ChapterFile, build_book_files
@@ -37,6 +38,7 @@ from audiobook.tags import BookTags, ChapterMark, Item, mp3_info, write_tags
 from audiobook.textnorm import apply_lexicon, normalize
 
 MANIFEST = "manifest.json"
+AAC_FRAMES, AAC_SIZES = "chapter.aac", "chapter.aac.sizes"  # in a cache entry
 SCHEMA = 1
 COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png")
 
@@ -243,12 +245,19 @@ def run_chapter(
                     progress("master", index, title, None)
 
             stitched = stitch(speech(), work / "chapter.raw")
-            mastered = master_to_mp3(
-                stitched, PROFILES[job.profile], work / "chapter.mp3", work / "chapter.aac"
-            )
+            adts = work / "chapter.adts"
+            mastered = master_to_mp3(stitched, PROFILES[job.profile], work / "chapter.mp3", adts)
             stitched.path.unlink()
-            levels = {"rms_db": mastered.levels.rms_db, "peak_db": mastered.levels.peak_db}
-            (work / "meta.json").write_text(json.dumps(levels), encoding="utf-8")
+            # The M4B is joined from raw AAC frames and their sizes (m4b.py): split them here,
+            # in the chapter's own job, once.
+            aac = split_adts(adts, work / AAC_FRAMES)
+            adts.unlink()
+            meta = {
+                "rms_db": mastered.levels.rms_db,
+                "peak_db": mastered.levels.peak_db,
+                "aac": save_sizes(aac, work / AAC_SIZES),
+            }
+            (work / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             retries = getattr(engine, "retries", 0)
         entry = cache.get(key)
         assert entry is not None
@@ -322,7 +331,9 @@ def render_book(
                 run_chapter, job, out_dir, cache, tools, engine_factory, force, progress,
                 stop.is_set, before.get(job.file_name),
             ): job
-            for job in job_list
+            # Longest first: the last chapters to start are then short ones, and the cores
+            # finish together instead of one of them speaking a long chapter alone at the end.
+            for job in sorted(job_list, key=lambda job: -job.chapter.words)
         }  # fmt: skip
         results = []
         for future in as_completed(futures):
@@ -400,7 +411,9 @@ def _build_book_files(
         if entry is None:  # the cache was emptied under us: this render cannot join the book
             summary.book_files_error = "not built: the cache lost a chapter; render again"
             return
-        chapters.append(ChapterFile(r.title, summary.out_dir / r.file, entry / "chapter.aac"))
+        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        aac = load_track(entry / AAC_FRAMES, entry / AAC_SIZES, meta["aac"])
+        chapters.append(ChapterFile(r.title, summary.out_dir / r.file, aac))
     try:
         files = build_book_files(chapters, book_tags, summary.out_dir, slugify(summary.book.title))
     except AudiobookError as exc:
