@@ -17,10 +17,11 @@ import wave
 from pathlib import Path
 
 _CHILD = r"""
-import ctypes, sys
+import ctypes, sys, time
 from audiobook.speech import load_espeak_library
 load_espeak_library()
 lib = ctypes.CDLL("libespeak-ng.so.1")
+start = time.perf_counter()
 voice, rate, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 text = open(path, encoding="utf-8").read().encode("utf-8")
 sample_rate = lib.espeak_Initialize(2, 0, None, 0)  # AUDIO_OUTPUT_SYNCHRONOUS
@@ -42,26 +43,31 @@ lib.espeak_Synth(text, len(text) + 1, 0, 1, 0, 1 | 0x1000, None, None)
 lib.espeak_Synchronize()
 if out:
     out.close()
-print(count[0] / sample_rate)
+# Seconds of speech, and the seconds the library took from its start to the end of the text.
+print(count[0] / sample_rate, time.perf_counter() - start)
 """
 
 
-def speak_to_wav(text_file: Path, voice: str, rate: int, wav: Path) -> None:
-    """`espeak-ng -v VOICE -s RATE -w WAV -f TEXT_FILE`, or the library the same way."""
+def speak_to_wav(text_file: Path, voice: str, rate: int, wav: Path) -> float | None:
+    """`espeak-ng -v VOICE -s RATE -w WAV -f TEXT_FILE`, or the library the same way.
+
+    Returns, for the library, how long it took without starting Python (None for the CLI).
+    """
     cli = shutil.which("espeak-ng")
     if cli:
         cmd = [cli, "-v", voice, "-s", str(rate), "-w", str(wav), "-f", str(text_file)]
         subprocess.run(cmd, check=True)
-        return
+        return None
     raw = wav.with_suffix(".raw")
     cmd = [sys.executable, "-c", _CHILD, voice, str(rate), str(text_file), str(raw)]
-    subprocess.run(cmd, check=True, capture_output=True)
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     with wave.open(str(wav), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(22050)
         out.writeframes(raw.read_bytes())
     raw.unlink()
+    return float(done.stdout.split()[1])
 
 
 def reference_seconds(text: str, voice: str, rate: int) -> float:
@@ -83,4 +89,4 @@ def reference_seconds(text: str, voice: str, rate: int) -> float:
             text=True,
             check=True,
         )
-        return float(done.stdout.strip())
+        return float(done.stdout.split()[0])
