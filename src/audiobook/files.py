@@ -5,31 +5,66 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 TMP_SUFFIX = ".tmp"
+BIG_FILE = 64 << 20  # replacing a file this large in one rename is slow: see _replace
 
 
 @contextlib.contextmanager
 def atomic_write(final: Path) -> Iterator[Path]:
     """Yield a temporary path beside FINAL; move it into place only if the block succeeds.
 
-    The temporary name is hidden (.name.tmp) and in the same folder, so the rename is atomic and
-    a crash leaves at most a .tmp file, which the next render removes.
+    The temporary name is hidden (.name.tmp) and in the same folder, so the rename is atomic (for
+    large files, see _replace) and a crash leaves at most .tmp files, which the next render
+    removes.
     """
     tmp = final.with_name(f".{final.name}{TMP_SUFFIX}")
     try:
         yield tmp
-        os.replace(tmp, final)
+        _replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _replace(tmp: Path, final: Path) -> None:
+    """os.replace, but a large file being replaced is first moved aside and deleted by a thread.
+
+    Renaming over an existing file makes ext4 write the new file's data out at once (its
+    auto_da_alloc safeguard): 0.3 s for 450 MB, measured, on the render's path. Two renames
+    into free names cost nothing; for a moment the final name is missing, never wrong. A crash
+    between them leaves the old file under a .tmp name, which the next render removes.
+    """
+    try:
+        big = final.stat().st_size >= BIG_FILE
+    except OSError:
+        big = False
+    if not big:
+        os.replace(tmp, final)
+        return
+    old = final.with_name(f".{final.name}.old{TMP_SUFFIX}")
+    os.replace(final, old)
+    os.replace(tmp, final)
+    threading.Thread(target=old.unlink, kwargs={"missing_ok": True}, name="remove-old").start()
 
 
 def remove_leftovers(folder: Path) -> None:
     """Temporary files of a render that was killed before it could clean up."""
     for leftover in folder.glob(f".*{TMP_SUFFIX}"):
         leftover.unlink(missing_ok=True)
+
+
+def append_file(path: Path, sink: int, offset: int = 0) -> None:
+    """Copy PATH from OFFSET to the end of the open file SINK, inside the kernel (sendfile)."""
+    with path.open("rb") as source:
+        size = os.fstat(source.fileno()).st_size
+        while offset < size:
+            sent = os.sendfile(sink, source.fileno(), offset, size - offset)
+            if sent == 0:
+                raise OSError(f"{path} shrank while it was being copied")
+            offset += sent
 
 
 def sha256(path: Path) -> str:

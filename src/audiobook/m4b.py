@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from audiobook.errors import ToolError
+from audiobook.files import append_file
 
 SAMPLES_PER_FRAME = 1024
 # ffmpeg's AAC encoder starts every stream with one frame of encoder delay. The edit list skips the
@@ -177,20 +178,9 @@ def write_m4b(chapters: Sequence[Chapter], out: Path) -> None:
         sink.write(ftyp + mdat_header + b"".join(titles))
         sink.flush()
         for chapter in chapters:
-            _append_file(chapter.aac.path, sink.fileno())
+            append_file(chapter.aac.path, sink.fileno())
+        sink.seek(0, os.SEEK_END)  # the frames went past Python's buffer
         sink.write(moov)
-
-
-def _append_file(path: Path, sink: int) -> None:
-    """Copy PATH to the end of SINK inside the kernel (no trip through Python's buffers)."""
-    with path.open("rb") as source:
-        size = os.fstat(source.fileno()).st_size
-        copied = 0
-        while copied < size:
-            sent = os.sendfile(sink, source.fileno(), copied, size - copied)
-            if sent == 0:
-                raise ToolError("file shrank while it was being copied", path=path)
-            copied += sent
 
 
 def _text_sample(title: str) -> bytes:

@@ -11,14 +11,14 @@ sum of the chapters' durations in that format (MP3 and AAC frames differ by a fe
 from __future__ import annotations
 
 import json
-import shutil
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from audiobook import m4b as mp4
 from audiobook.errors import ToolError
-from audiobook.files import atomic_write
+from audiobook.files import append_file, atomic_write
 from audiobook.tags import BookTags, ChapterMark, Item, mp3_info, write_mp4_tags, write_tags
 
 
@@ -84,14 +84,13 @@ def _append_mp3_frames(chapters: Sequence[Path], out: Path) -> None:
     """Append the MPEG frames of each chapter file to OUT, byte for byte.
 
     MP3 frames stand alone, so joining them needs no ffmpeg (whose concat demuxer spent 14 s
-    on a 10-hour book, against 3 s for this). Each file's ID3 tag and its LAME "Info" frame
+    on a 10-hour book, against 0.5 s for this). Each file's ID3 tag and its LAME "Info" frame
     are left out: mid-stream, an Info frame would be heard as 26 ms of silence.
     """
-    with out.open("ab") as sink:
+    with out.open("r+b") as sink:  # not "ab": sendfile() refuses files opened to append
+        sink.seek(0, os.SEEK_END)
         for path in chapters:
-            with path.open("rb") as source:
-                source.seek(_first_audio_frame(path))
-                shutil.copyfileobj(source, sink, 1 << 20)
+            append_file(path, sink.fileno(), _first_audio_frame(path))
 
 
 def _first_audio_frame(path: Path) -> int:
