@@ -94,13 +94,11 @@ def split_adts(adts: Path, raw: Path) -> AacTrack:
         starts.append(position + header)
         lengths.append(length - header)
         position += length
+    view = memoryview(data)
+    with raw.open("wb") as out:  # slices of the stream, not copies: memory stays at one file
+        frames = zip(starts, lengths, strict=True)
+        out.writelines(view[start : start + size] for start, size in frames)
     sizes = np.array(lengths, dtype=np.uint16)
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    keep = np.zeros(len(data) + 1, dtype=np.int8)  # +1 at each payload start, -1 at its end
-    begin = np.array(starts, dtype=np.int64)
-    np.add.at(keep, begin, 1)
-    np.add.at(keep, begin + sizes, -1)
-    raw.write_bytes(buffer[np.cumsum(keep[:-1]) > 0].tobytes())
     return AacTrack(raw, sizes, _RATES[rate_index], channels, object_type)
 
 
