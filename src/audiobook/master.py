@@ -124,8 +124,9 @@ def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
                     segment = segment.set_frame_rate(STITCH_RATE)
             samples = np.frombuffer(segment.raw_data, dtype="<i2")
             mixed = _add_room_tone(samples, position)
-            out.write(mixed.tobytes())
-            meter.feed(mixed.astype(np.float64) / 32768.0)
+            out.write(mixed.astype("<i2").tobytes())
+            mixed *= 1 / 32768.0
+            meter.feed(mixed)
             position += mixed.size
     return Stitched(path=path, samples=position, levels=meter.result())
 
@@ -139,8 +140,10 @@ def room_tone(count: int, start: int = 0) -> np.ndarray:
     once and then only sliced.
     """
     table = _room_tone_table()
-    offsets = (np.arange(count, dtype=np.int64) + start) % ROOM_TONE_PERIOD
-    return table[offsets]
+    first = start % ROOM_TONE_PERIOD
+    if first + count <= ROOM_TONE_PERIOD:  # nearly always: a slice, not a copy
+        return table[first : first + count]
+    return np.take(table, np.arange(first, first + count), mode="wrap")
 
 
 @functools.lru_cache(maxsize=1)
@@ -152,12 +155,17 @@ def _room_tone_table() -> np.ndarray:
         x = (x * np.uint64(mult)) & np.uint64(0xFFFFFFFF)
     x ^= x >> np.uint64(16)
     uniform = x.astype(np.float64) / 2.0**31 - 1.0  # [-1, 1), RMS 1/sqrt(3)
-    return uniform * (10 ** (ROOM_TONE_DB / 20) * np.sqrt(3.0) * 32768.0)
+    table = uniform * (10 ** (ROOM_TONE_DB / 20) * np.sqrt(3.0) * 32768.0)
+    table.flags.writeable = False  # room_tone() hands out slices of it
+    return table
 
 
 def _add_room_tone(samples: np.ndarray, start: int) -> np.ndarray:
-    mixed = samples.astype(np.float64) + room_tone(samples.size, start)
-    return np.clip(np.rint(mixed), -32768, 32767).astype("<i2")
+    """SAMPLES plus room tone, rounded and clipped to 16-bit values (held as float64)."""
+    mixed = samples.astype(np.float64)
+    mixed += room_tone(samples.size, start)
+    np.rint(mixed, out=mixed)
+    return np.clip(mixed, -32768, 32767, out=mixed)
 
 
 def master_to_mp3(
