@@ -50,7 +50,9 @@ class LevelMeter:
         x = samples.astype(np.float64, copy=False)
         if x.size == 0:
             return
-        self._total_energy += float(np.dot(x, x))
+        # einsum, not np.dot: dot goes to OpenBLAS, whose threads then spin on the other cores
+        # after every call (5 s of CPU a 6-chapter render, taken from ffmpeg; measured).
+        self._total_energy += float(np.einsum("i,i->", x, x))
         self._count += x.size
         self._peak = max(self._peak, float(np.max(np.abs(x))))
         x = np.concatenate([self._pending, x]) if self._pending.size else x

@@ -188,9 +188,12 @@ class WorkerEngine:
         parent, child = self._ctx.Pipe()
         # A forked worker has the fork server's environment, which may be older than ours.
         env = dict(os.environ)
-        self._process = self._ctx.Process(target=_worker_main, args=(child, env), daemon=True)
-        self._process.start()
-        child.close()
+        process = self._ctx.Process(target=_worker_main, args=(child, env), daemon=True)
+        try:
+            process.start()
+        finally:
+            child.close()
+        self._process = process  # only once started: close() and _kill() join what is here
         self._conn = parent
 
     def _kill(self) -> None:
