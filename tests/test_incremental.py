@@ -129,3 +129,19 @@ def test_an_interrupted_render_resumes_to_the_same_bytes(
     resumed = render(folder, cache)
     assert [c["cached"] for c in resumed["chapters"]][:2] == [True, True]
     assert digests(folder) == digests(reference)
+
+
+def test_a_second_render_into_a_busy_folder_is_refused(
+    tmp_path: Path, cache: dict[str, str]
+) -> None:
+    write_book(tmp_path, text=LONGER_BOOK)
+    first = start_render(tmp_path, cache)
+    wait_for(first, "chapter 1 done")
+    second = run_cli("render", cwd=tmp_path, env=cache)
+    assert second.returncode == 2
+    assert "another render is writing to this folder" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert first.stderr is not None
+    first.stderr.read()  # let it finish: it was not disturbed
+    assert first.wait(timeout=120) == 0
+    assert run_cli("check", "audio", cwd=tmp_path).returncode == 0

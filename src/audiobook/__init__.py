@@ -1,3 +1,3 @@
 """audiobook: turn a manuscript into a mastered, tagged text-to-speech audiobook, offline."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -50,6 +50,44 @@ def _replace(tmp: Path, final: Path) -> None:
     threading.Thread(target=old.unlink, kwargs={"missing_ok": True}, name="remove-old").start()
 
 
+class FolderBusy(Exception):
+    """Another process holds the folder (see exclusive)."""
+
+
+@contextlib.contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold FOLDER for this process alone while the block runs; FolderBusy if another holds it.
+
+    On POSIX the folder itself is locked (flock on its descriptor): nothing is written into it,
+    and the kernel lets go when the process ends, however it ends. Elsewhere (Windows) filelock's
+    lock file, which it removes when released.
+    """
+    if os.name != "posix":
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(folder / ".audiobook.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise FolderBusy(str(folder)) from None
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderBusy(str(folder)) from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def remove_leftovers(folder: Path) -> None:
     """Temporary files of a render that was killed before it could clean up."""
     for leftover in folder.glob(f".*{TMP_SUFFIX}"):

@@ -28,7 +28,14 @@ from audiobook.chapters import VOICE_SPAN, count_words
 from audiobook.config import Cast, SplitOverrides, Timing, Voice, load_cast
 from audiobook.errors import AudiobookError, InputError
 from audiobook.ffmpeg import ffmpeg_version
-from audiobook.files import atomic_write, remove_leftovers, sha256, sha256_bytes
+from audiobook.files import (
+    FolderBusy,
+    atomic_write,
+    exclusive,
+    remove_leftovers,
+    sha256,
+    sha256_bytes,
+)
 from audiobook.m4b import load_track, save_sizes, split_adts
 from audiobook.manuscript import Book, Chapter, Paragraph, SceneBreak, read_book
 from audiobook.master import PROFILES, Pause, master_to_mp3, stitch
@@ -313,7 +320,25 @@ def render_book(
     with contextlib.closing(engine_factory()) as probe:
         cast = cast.resolve_voices(book.language, probe.voices(), voices_file)
     check_voice_names(book, cast)
-    _prepare_out_dir(out_dir)
+    _check_out_dir(out_dir)
+    with _exclusive(out_dir):
+        remove_leftovers(out_dir)  # of a render that was killed: only now is none running
+        return _render(book, cast, source, out_dir, jobs, progress, engine_factory, cache, force,
+                       executor)  # fmt: skip
+
+
+def _render(
+    book: Book,
+    cast: Cast,
+    source: Path,
+    out_dir: Path,
+    jobs: int,
+    progress: Progress | None,
+    engine_factory: EngineFactory,
+    cache: Cache | None,
+    force: bool,
+    executor: Executor | None,
+) -> RenderSummary:
     cache = cache or Cache()
     cache.remove_stale_work()
     tools = tool_versions(engine_factory)
@@ -594,7 +619,22 @@ def _remove_stale(summary: RenderSummary) -> None:
             (summary.out_dir / name).unlink(missing_ok=True)
 
 
-def _prepare_out_dir(out_dir: Path) -> None:
+@contextlib.contextmanager
+def _exclusive(out_dir: Path) -> Iterator[None]:
+    """One render at a time in a folder: a second one would delete the first one's temporary
+    files and join its half-written chapters into the book files."""
+    try:
+        with exclusive(out_dir):
+            yield
+    except FolderBusy:
+        raise InputError(
+            "another render is writing to this folder",
+            path=out_dir,
+            hint="wait for it to finish, or render to another folder with --out",
+        ) from None
+
+
+def _check_out_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / ".write-test.tmp"
@@ -606,7 +646,6 @@ def _prepare_out_dir(out_dir: Path) -> None:
             path=out_dir,
             hint="choose another with --out, or fix its permissions",
         ) from None
-    remove_leftovers(out_dir)
 
 
 def _find_cover(source: Path) -> tuple[bytes | None, str]:
