@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from audiobook import m4b as mp4
 from audiobook.errors import ToolError
-from audiobook.files import append_file, atomic_write
+from audiobook.files import append_file, atomic_write, sha256
 from audiobook.tags import BookTags, ChapterMark, Item, mp3_info, write_mp4_tags, write_tags
 
 
@@ -37,6 +38,7 @@ class BookFiles:
     metadata: Path
     marks: tuple[ChapterMark, ...]  # of the MP3
     m4b_marks: tuple[ChapterMark, ...]
+    sha256: dict[str, str]  # by file name: the MP3's and the M4B's
 
 
 def chapter_marks(titles: Sequence[str], seconds: Sequence[float]) -> list[ChapterMark]:
@@ -64,20 +66,36 @@ def build_book_files(
     m4b_marks = [ChapterMark(t, a, b) for t, a, b in zip(titles, bounds, bounds[1:], strict=False)]
     mp3 = out_dir / f"{slug}.mp3"
     m4b = out_dir / f"{slug}.m4b"
-    with atomic_write(mp3) as tmp_mp3, atomic_write(m4b) as tmp_m4b:
+
+    def write_mp3(tmp: Path) -> str:
         # The tag first (into an empty file), then the chapters' frames after it: mutagen
         # would otherwise move the whole book to make room for its tag.
-        write_tags(tmp_mp3, book, Item(book.title), marks)
-        _append_mp3_frames([c.path for c in chapters], tmp_mp3)
-        mp4.write_m4b(parts, tmp_m4b)
-        write_mp4_tags(tmp_m4b, book, Item(book.title))
+        write_tags(tmp, book, Item(book.title), marks)
+        _append_mp3_frames([c.path for c in chapters], tmp)
+        return sha256(tmp)
+
+    def write_book_m4b(tmp: Path) -> str:
+        mp4.write_m4b(parts, tmp)
+        write_mp4_tags(tmp, book, Item(book.title))
+        return sha256(tmp)
+
+    # Both at once, each hashed as soon as it is written: copying and hashing happen in the
+    # kernel and in hashlib, which let go of the GIL. Neither file replaces the old one unless
+    # both were written.
+    with (
+        atomic_write(mp3) as tmp_mp3,
+        atomic_write(m4b) as tmp_m4b,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        written = [pool.submit(write_mp3, tmp_mp3), pool.submit(write_book_m4b, tmp_m4b)]
+        digests = {mp3.name: written[0].result(), m4b.name: written[1].result()}
     playlist = out_dir / f"{slug}.m3u8"
     with atomic_write(playlist) as tmp:
         tmp.write_text(m3u8(chapters, marks), encoding="utf-8")
     meta = out_dir / "metadata.json"
     with atomic_write(meta) as tmp:
         tmp.write_text(audiobookshelf_metadata(book, m4b_marks), encoding="utf-8")
-    return BookFiles(mp3, m4b, playlist, meta, tuple(marks), tuple(m4b_marks))
+    return BookFiles(mp3, m4b, playlist, meta, tuple(marks), tuple(m4b_marks), digests)
 
 
 def _append_mp3_frames(chapters: Sequence[Path], out: Path) -> None:

@@ -450,18 +450,12 @@ def _build_book_files(
         "playlist": files.playlist.name,
         "metadata": files.metadata.name,
         "key": key,
-        "sha256": _digests(files.mp3, files.m4b),
+        "sha256": files.sha256,
         "chapters": {
             files.mp3.name: [_mark(m) for m in files.marks],
             files.m4b.name: [_mark(m) for m in files.m4b_marks],
         },
     }
-
-
-def _digests(*paths: Path) -> dict[str, str]:
-    """sha256 of each file, in parallel: hashlib lets go of the GIL, and the book files are big."""
-    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
-        return dict(zip((p.name for p in paths), pool.map(sha256, paths), strict=True))
 
 
 def _mark(mark: ChapterMark) -> dict[str, object]:
