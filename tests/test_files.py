@@ -37,7 +37,12 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.mp3"]
 
 
-def test_append_file_copies_from_an_offset(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sendfile", [True, False])
+def test_append_file_copies_from_an_offset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sendfile: bool
+) -> None:
+    if not sendfile:  # as on Windows
+        monkeypatch.delattr(files.os, "sendfile", raising=False)
     source = tmp_path / "a.bin"
     source.write_bytes(bytes(range(256)) * 1000)
     sink = tmp_path / "b.bin"

@@ -95,8 +95,18 @@ def remove_leftovers(folder: Path) -> None:
 
 
 def append_file(path: Path, sink: int, offset: int = 0) -> None:
-    """Copy PATH from OFFSET to the end of the open file SINK, inside the kernel (sendfile)."""
+    """Copy PATH from OFFSET to the end of the open file SINK, inside the kernel (sendfile).
+
+    Where there is no sendfile (Windows), through a buffer.
+    """
     with path.open("rb") as source:
+        if not hasattr(os, "sendfile"):
+            source.seek(offset)
+            while block := source.read(1 << 20):
+                view = memoryview(block)
+                while view:  # os.write may write less than it was given
+                    view = view[os.write(sink, view) :]
+            return
         size = os.fstat(source.fileno()).st_size
         while offset < size:
             sent = os.sendfile(sink, source.fileno(), offset, size - offset)
