@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from audiobook import ffmpeg
-from audiobook.speech import WorkerEngine
+from audiobook.engines.worker import WorkerEngine
+from audiobook.mastering import ffmpeg
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 RATE = 44100
@@ -65,8 +65,8 @@ def compare(reference: np.ndarray, decoded: np.ndarray) -> tuple[float, float]:
 
 def main() -> None:
     from audiobook.config import Cast
-    from audiobook.manuscript import read_book
-    from audiobook.master import PROFILES, Pause, stitch
+    from audiobook.mastering.loudness import PROFILES, Pause, stitch
+    from audiobook.readers.text import read_book
     from audiobook.render import plan
 
     book = read_book(CORPUS / "pride-and-prejudice.txt")

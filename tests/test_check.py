@@ -11,7 +11,7 @@ import pytest
 from junitparser import JUnitXml
 from mutagen.id3 import ID3
 
-from audiobook import ffmpeg
+from audiobook.mastering import ffmpeg
 
 from .conftest import run_cli
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from audiobook.config import Cast, load_cast
+from audiobook.engines.worker import VoiceInfo
 from audiobook.errors import InputError
-from audiobook.speech import VoiceInfo
 
 
 def write(tmp_path: Path, text: str) -> Path:

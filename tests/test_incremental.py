@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from audiobook.levels import measure_file
+from audiobook.mastering.levels import measure_file
 
 from .conftest import SMALL_BOOK, run_cli, write_book
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from audiobook.config import Timing, Voice
-from audiobook.manuscript import read_book
-from audiobook.master import Pause, room_tone, stitch
+from audiobook.engines.worker import Speech, VoiceInfo
+from audiobook.mastering.loudness import Pause, room_tone, stitch
+from audiobook.readers.text import read_book
 from audiobook.render import Say, credits, plan, render_book, slugify
-from audiobook.speech import Speech, VoiceInfo
 
 from .conftest import write_book
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
-from audiobook import ffmpeg
+from audiobook.engines.worker import WorkerEngine
 from audiobook.errors import InputError
-from audiobook.speech import WorkerEngine
+from audiobook.mastering import ffmpeg
 
 from .conftest import run_cli, write_book
 

@@ -17,9 +17,9 @@ from xml.etree import ElementTree
 
 from audiobook.errors import AudiobookError, InputError
 from audiobook.files import sha256
-from audiobook.levels import measure_file
-from audiobook.master import PROFILES, Profile
-from audiobook.tags import (
+from audiobook.mastering.levels import measure_file
+from audiobook.mastering.loudness import PROFILES, Profile
+from audiobook.outputs.tags import (
     ID3_VERSION,
     id3_size,
     mp3_info,

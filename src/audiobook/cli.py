@@ -159,7 +159,7 @@ def chapters(
 ) -> None:
     """Show how SOURCE splits into chapters, without rendering."""
     from audiobook.config import SplitOverrides, load_cast
-    from audiobook.manuscript import read_book
+    from audiobook.readers.text import read_book
 
     _require_explicit(voices, default=Path("voices.toml"))
     cast = load_cast(voices)
@@ -216,7 +216,7 @@ def _excerpt(text: str, limit: int = 70) -> str:
 @handle_errors
 def voices(as_json: JsonOpt = False) -> None:
     """List the voices the speech engine offers (use an id or name in voices.toml)."""
-    from audiobook.speech import WorkerEngine
+    from audiobook.engines.worker import WorkerEngine
 
     with contextlib.closing(WorkerEngine()) as engine:
         found = engine.voices()
@@ -323,10 +323,10 @@ def say(
     import wave
 
     from audiobook.config import load_cast
+    from audiobook.engines.worker import WorkerEngine
     from audiobook.files import atomic_write
-    from audiobook.master import PROFILES, Pause, master_to_mp3, stitch
-    from audiobook.speech import WorkerEngine
-    from audiobook.textnorm import apply_lexicon, normalize
+    from audiobook.mastering.loudness import PROFILES, Pause, master_to_mp3, stitch
+    from audiobook.readers.textnorm import apply_lexicon, normalize
 
     _require_explicit(voices, default=Path("voices.toml"))
     cast = load_cast(voices)

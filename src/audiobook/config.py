@@ -16,8 +16,8 @@ from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from audiobook.chapters import SplitOptions
 from audiobook.errors import InputError
+from audiobook.readers.chapters import SplitOptions
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -24,10 +24,15 @@ from typing import Any
 
 from audiobook import __version__
 from audiobook.cache import Cache, content_key
-from audiobook.chapters import VOICE_SPAN, count_words
 from audiobook.config import Cast, SplitOverrides, Timing, Voice, load_cast
+from audiobook.engines.worker import (
+    Speech,
+    SpeechEngine,
+    WorkerEngine,
+    engine_identity,
+    split_utterances,
+)
 from audiobook.errors import AudiobookError, InputError
-from audiobook.ffmpeg import ffmpeg_version
 from audiobook.files import (
     FolderBusy,
     atomic_write,
@@ -36,13 +41,14 @@ from audiobook.files import (
     sha256,
     sha256_bytes,
 )
-from audiobook.m4b import load_track, save_sizes, split_adts
-from audiobook.manuscript import Book, Chapter, Paragraph, SceneBreak, read_book
-from audiobook.master import PROFILES, Pause, master_to_mp3, stitch
-from audiobook.publish import ChapterFile, build_book_files
-from audiobook.speech import Speech, SpeechEngine, WorkerEngine, engine_identity, split_utterances
-from audiobook.tags import BookTags, ChapterMark, Item, mp3_info, write_tags
-from audiobook.textnorm import apply_lexicon, normalize
+from audiobook.mastering.ffmpeg import ffmpeg_version
+from audiobook.mastering.loudness import PROFILES, Pause, master_to_mp3, stitch
+from audiobook.outputs.book_mp3 import ChapterFile, build_book_files
+from audiobook.outputs.m4b import load_track, save_sizes, split_adts
+from audiobook.outputs.tags import BookTags, ChapterMark, Item, mp3_info, write_tags
+from audiobook.readers.chapters import VOICE_SPAN, count_words
+from audiobook.readers.text import Book, Chapter, Paragraph, SceneBreak, read_book
+from audiobook.readers.textnorm import apply_lexicon, normalize
 
 MANIFEST = "manifest.json"
 AAC_FRAMES, AAC_SIZES = "chapter.aac", "chapter.aac.sizes"  # in a cache entry

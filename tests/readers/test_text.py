@@ -7,11 +7,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from audiobook.chapters import SplitOptions, split_chapters
 from audiobook.errors import InputError
-from audiobook.manuscript import SceneBreak, decode_text, detect_language, read_book
+from audiobook.readers.chapters import SplitOptions, split_chapters
+from audiobook.readers.text import SceneBreak, decode_text, detect_language, read_book
 
-from .conftest import REPO, write_book
+from ..conftest import REPO, write_book
 
 SEED_STORY = REPO.parent / "shared" / "seed-story.txt"
 
@@ -270,7 +270,7 @@ def test_every_word_is_spoken_once_in_order(blocks: list[str], joiner: str) -> N
     assert not split.skipped
 
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "corpus"
+FIXTURES = REPO / "tests" / "fixtures" / "corpus"
 CORPUS = REPO.parent / "shared" / "corpus"
 # (file, chapters, first title, language, a title that must not be a chapter)
 BOOKS = [

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 import pytest
 
 from audiobook.config import Voice
+from audiobook.engines.worker import WorkerEngine, plausible_seconds, split_utterances
 from audiobook.errors import ToolError
-from audiobook.manuscript import count_words
-from audiobook.speech import WorkerEngine, plausible_seconds, split_utterances
+from audiobook.readers.text import count_words
 
-from .espeak_reference import reference_seconds
+from ..espeak_reference import reference_seconds
 
 VOICE = Voice(voice="en-us", rate=175)
 SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs into the forest."

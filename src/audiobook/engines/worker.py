@@ -27,10 +27,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from audiobook.errors import InputError, SpeechError, ToolError
+
 # Light imports only: the worker process imports this module, and its start-up is paid once
 # per chapter (pydantic and ftfy would double it).
-from audiobook.chapters import count_words
-from audiobook.errors import InputError, SpeechError, ToolError
+from audiobook.readers.chapters import count_words
 
 if TYPE_CHECKING:
     from audiobook.config import Voice

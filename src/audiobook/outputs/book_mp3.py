@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiobook import m4b as mp4
 from audiobook.errors import ToolError
 from audiobook.files import append_file, atomic_write, sha256
-from audiobook.tags import BookTags, ChapterMark, Item, mp3_info, write_mp4_tags, write_tags
+from audiobook.outputs import m4b as mp4
+from audiobook.outputs.tags import BookTags, ChapterMark, Item, mp3_info, write_mp4_tags, write_tags
 
 
 @dataclass(frozen=True)

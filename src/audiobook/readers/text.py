@@ -16,7 +16,9 @@ from pathlib import Path
 import ftfy
 import ftfy.badness
 
-from audiobook.chapters import (
+from audiobook.config import BOOK_FILE, BookMeta, load_book_meta
+from audiobook.errors import InputError
+from audiobook.readers.chapters import (
     Chapter,
     Paragraph,
     SceneBreak,
@@ -25,8 +27,6 @@ from audiobook.chapters import (
     count_words,
     split_chapters,
 )
-from audiobook.config import BOOK_FILE, BookMeta, load_book_meta
-from audiobook.errors import InputError
 
 __all__ = [
     "Book",

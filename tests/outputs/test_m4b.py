@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from mutagen.mp4 import MP4
 
-from audiobook import ffmpeg, m4b
 from audiobook.errors import ToolError
+from audiobook.mastering import ffmpeg
+from audiobook.outputs import m4b
 
 RATE = 22050
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audiobook.levels import measure_samples
+from audiobook.mastering.levels import measure_samples
 
 RATE = 44100
 

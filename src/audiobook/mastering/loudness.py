@@ -17,16 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from audiobook import ffmpeg
+from audiobook.mastering import ffmpeg
 
 with warnings.catch_warnings():
     # pydub looks for ffmpeg on PATH at import and warns when it is not there; ours may be the
     # bundled one, which ffmpeg.find_ffmpeg() knows about and which every ffmpeg call here uses.
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
+from audiobook.engines.worker import Speech
 from audiobook.errors import ToolError
-from audiobook.levels import SILENCE_DB, LevelMeter, Levels, measure_file
-from audiobook.speech import Speech
+from audiobook.mastering.levels import SILENCE_DB, LevelMeter, Levels, measure_file
 
 STITCH_RATE = 22050  # espeak-ng's own rate: stitching there avoids resampling every utterance
 ROOM_TONE_PERIOD = 1 << 20  # samples

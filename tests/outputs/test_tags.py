@@ -6,8 +6,15 @@ from pathlib import Path
 
 from mutagen.id3 import ID3
 
-from audiobook import ffmpeg
-from audiobook.tags import BookTags, ChapterMark, Item, read_id3_chapters, read_tags, write_tags
+from audiobook.mastering import ffmpeg
+from audiobook.outputs.tags import (
+    BookTags,
+    ChapterMark,
+    Item,
+    read_id3_chapters,
+    read_tags,
+    write_tags,
+)
 
 ITEM = Item("Chapter 2: The Storm", 2, 3)
 TAGS = BookTags(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audiobook import ffmpeg
+from audiobook.mastering import ffmpeg
 
 SILENCE_DB = -150.0  # what a run of exact zeros measures as, instead of minus infinity
 NOISE_WINDOW_S = 0.4  # ACX: lowest RMS over 0.4 s windows, moved 0.1 s at a time
