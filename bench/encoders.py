@@ -64,10 +64,12 @@ def compare(reference: np.ndarray, decoded: np.ndarray) -> tuple[float, float]:
 
 
 def main() -> None:
+    from audiobook.audio import Pause
     from audiobook.config import Cast
-    from audiobook.mastering.loudness import PROFILES, Pause, stitch
-    from audiobook.readers.text import read_book
-    from audiobook.render import plan
+    from audiobook.mastering.profiles import PROFILES
+    from audiobook.mastering.stitch import stitch
+    from audiobook.plan import plan
+    from audiobook.readers import read_book
 
     book = read_book(CORPUS / "pride-and-prejudice.txt")
     cast = Cast()

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.espeak_reference import speak_to_wav
 
 from audiobook.mastering import ffmpeg
-from audiobook.readers.text import read_book
+from audiobook.readers import read_book
 from bench.memory import render as memory_render
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

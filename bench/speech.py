@@ -27,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audiobook.engines.worker import WorkerEngine, split_utterances
+from audiobook.engines.interface import split_utterances
+from audiobook.engines.worker import WorkerEngine
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 RATE = 175
@@ -61,7 +62,7 @@ def main() -> None:
     from tests.espeak_reference import reference_seconds
     from tests.test_speech import prose
 
-    from audiobook.readers.text import read_book
+    from audiobook.readers import read_book
 
     long = prose(100_000, seed=1)
     ours, _ = speak(split_utterances(long))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 _CHILD = r"""
 import ctypes, sys, time
-from audiobook.engines.worker import load_espeak_library
+from audiobook.engines.espeak import load_espeak_library
 load_espeak_library()
 lib = ctypes.CDLL("libespeak-ng.so.1")
 start = time.perf_counter()

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from audiobook.config import Cast, load_cast
-from audiobook.engines.worker import VoiceInfo
+from audiobook.engines.interface import VoiceInfo
 from audiobook.errors import InputError
 
 

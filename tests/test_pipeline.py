@@ -6,11 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
+from audiobook import executors
+from audiobook.audio import Pause, Speech
 from audiobook.config import Timing, Voice
-from audiobook.engines.worker import Speech, VoiceInfo
-from audiobook.mastering.loudness import Pause, room_tone, stitch
-from audiobook.readers.text import read_book
-from audiobook.render import Say, credits, plan, render_book, slugify
+from audiobook.engines.interface import VoiceInfo
+from audiobook.mastering.stitch import room_tone, stitch
+from audiobook.plan import Say, credits, plan, slugify
+from audiobook.readers import read_book
+from audiobook.render import render_book
 
 from .conftest import write_book
 
@@ -32,6 +35,9 @@ class FakeEngine:
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo("gmw/en-us", "English (America)", ("en-us",), "Male")]
 
+    def identity(self) -> str:
+        return "a tone per word"
+
     def close(self) -> None:
         pass
 
@@ -49,9 +55,11 @@ def test_plan_speaks_title_then_text_with_pauses_and_scene_breaks(tmp_path: Path
 
 def test_a_failed_chapter_is_reported_and_the_others_kept(tmp_path: Path) -> None:
     text_dir = write_book(tmp_path)
-    summary = render_book(
-        text_dir, tmp_path / "audio", tmp_path / "voices.toml", jobs=2, engine_factory=FakeEngine
-    )
+    with executors.local(2) as pool:
+        summary = render_book(
+            text_dir, tmp_path / "audio", tmp_path / "voices.toml", executor=pool,
+            engine_factory=FakeEngine,
+        )  # fmt: skip
     assert [r.ok for r in summary.results] == [True, False, True]
     assert "could not speak" in (summary.failed[0].error or "")
     files = sorted(p.name for p in (tmp_path / "audio").iterdir())

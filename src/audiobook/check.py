@@ -17,8 +17,9 @@ from xml.etree import ElementTree
 
 from audiobook.errors import AudiobookError, InputError
 from audiobook.files import sha256
+from audiobook.manifest import MANIFEST, read_manifest
 from audiobook.mastering.levels import measure_file
-from audiobook.mastering.loudness import PROFILES, Profile
+from audiobook.mastering.profiles import PROFILES, Profile
 from audiobook.outputs.tags import (
     ID3_VERSION,
     id3_size,
@@ -28,7 +29,6 @@ from audiobook.outputs.tags import (
     read_tags,
 )
 
-MANIFEST = "manifest.json"
 DURATION_TOLERANCE_S = 0.25
 MARK_TOLERANCE_S = 0.05
 # An M4B chapter is whole AAC frames (1024 samples at 22.05 kHz: 46 ms) and carries the next
@@ -52,30 +52,6 @@ class Limits:
     max_minutes: float = 120.0
     expect: dict[str, float] | None = None  # pinned durations in seconds, by file
     tolerance: float = 0.02  # relative, for pinned durations
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    path = folder / MANIFEST
-    if not folder.is_dir():
-        raise InputError("no such folder", path=folder, hint="point check at a rendered book")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            "no manifest: nothing has been rendered here", path=path, hint="run audiobook render"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid JSON ({exc})", path=path, hint="render again") from None
-    try:
-        assert isinstance(manifest, dict) and manifest.get("schema") == 1
-        for chapter in manifest["chapters"]:
-            assert isinstance(chapter["file"], str) and "/" not in chapter["file"]
-            int(chapter["duration_ms"]), int(chapter["index"]), str(chapter["title"])
-    except (AssertionError, KeyError, TypeError, ValueError):
-        raise InputError(
-            "not a manifest this version of audiobook wrote", path=path, hint="render again"
-        ) from None
-    return manifest
 
 
 def check_book(folder: Path, quick: bool = False, limits: Limits | None = None) -> list[Result]:

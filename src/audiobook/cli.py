@@ -114,15 +114,16 @@ def render(
     Chapters already rendered with the same text and settings come from the cache
     ($AUDIOBOOK_CACHE, else ~/.cache/audiobook; `audiobook clean` empties it).
     """
+    from audiobook import executors
     from audiobook.config import SplitOverrides
     from audiobook.render import render_book
 
     _require_explicit(voices, default=Path("voices.toml"))
     jobs = jobs or os.cpu_count() or 1
     overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
-    with _Progress(quiet) as progress:
+    with _Progress(quiet) as progress, executors.local(jobs) as pool:
         summary = render_book(
-            source, out_dir, voices, jobs=jobs, progress=progress.event, split=overrides,
+            source, out_dir, voices, executor=pool, progress=progress.event, split=overrides,
             force=force,
         )  # fmt: skip
     if not quiet:
@@ -159,7 +160,7 @@ def chapters(
 ) -> None:
     """Show how SOURCE splits into chapters, without rendering."""
     from audiobook.config import SplitOverrides, load_cast
-    from audiobook.readers.text import read_book
+    from audiobook.readers import read_book
 
     _require_explicit(voices, default=Path("voices.toml"))
     cast = load_cast(voices)
@@ -216,9 +217,9 @@ def _excerpt(text: str, limit: int = 70) -> str:
 @handle_errors
 def voices(as_json: JsonOpt = False) -> None:
     """List the voices the speech engine offers (use an id or name in voices.toml)."""
-    from audiobook.engines.worker import WorkerEngine
+    from audiobook import engines
 
-    with contextlib.closing(WorkerEngine()) as engine:
+    with contextlib.closing(engines.create()) as engine:
         found = engine.voices()
     if as_json:
         doc = [
@@ -322,17 +323,20 @@ def say(
     import tempfile
     import wave
 
+    from audiobook import engines
+    from audiobook.audio import Pause
     from audiobook.config import load_cast
-    from audiobook.engines.worker import WorkerEngine
     from audiobook.files import atomic_write
-    from audiobook.mastering.loudness import PROFILES, Pause, master_to_mp3, stitch
+    from audiobook.mastering.loudness import master_to_mp3
+    from audiobook.mastering.profiles import PROFILES
+    from audiobook.mastering.stitch import stitch
     from audiobook.readers.textnorm import apply_lexicon, normalize
 
     _require_explicit(voices, default=Path("voices.toml"))
     cast = load_cast(voices)
     if output.suffix.lower() not in (".wav", ".mp3"):
         raise InputError("the output must be a .wav or .mp3 file", path=output)
-    with contextlib.closing(WorkerEngine()) as engine:
+    with contextlib.closing(engines.create()) as engine:
         cast = cast.resolve_voices(language, engine.voices(), voices)
         chosen = cast.voices().get(voice) or cast.narrator.model_copy(update={"voice": voice})
         if voice not in cast.voices():

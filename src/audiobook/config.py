@@ -17,7 +17,6 @@ from typing import Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from audiobook.errors import InputError
-from audiobook.readers.chapters import SplitOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,6 +72,16 @@ class Chapters(_Strict):
     skip: list[int | str] = Field(default_factory=list, description="chapter numbers or titles")
     target_words: int = Field(5000, ge=200, le=100_000, description="without headings")
     max_minutes: float = Field(120.0, gt=1, le=1440, description="longer chapters become parts")
+
+
+@dataclass(frozen=True)
+class SplitOptions:
+    heading_pattern: str | None = None  # a regex: whole lines that match it start chapters
+    skip: tuple[str, ...] = ()  # chapter numbers or titles not to speak
+    target_words: int = 5000  # without headings: chapters of about this many words
+    max_minutes: float = 120.0  # longer chapters are split into parts
+    rate_wpm: int = 175
+    front_matter: bool = False  # the text has a title page before its first heading (Gutenberg)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 import pytest
 
 from audiobook.config import Voice
-from audiobook.engines.worker import WorkerEngine, plausible_seconds, split_utterances
+from audiobook.engines.interface import split_utterances
+from audiobook.engines.worker import WorkerEngine, plausible_seconds
 from audiobook.errors import ToolError
-from audiobook.readers.text import count_words
+from audiobook.words import count_words
 
 from ..espeak_reference import reference_seconds
 

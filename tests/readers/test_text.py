@@ -7,9 +7,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from audiobook.book import SceneBreak
+from audiobook.config import SplitOptions
 from audiobook.errors import InputError
-from audiobook.readers.chapters import SplitOptions, split_chapters
-from audiobook.readers.text import SceneBreak, decode_text, detect_language, read_book
+from audiobook.readers import read_book
+from audiobook.readers.chapters import split_chapters
+from audiobook.readers.text import decode_text, detect_language
 
 from ..conftest import REPO, write_book
 

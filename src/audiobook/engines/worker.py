@@ -1,108 +1,37 @@
-"""The one place that talks to pyttsx3: text in, 16-bit mono PCM out, and the voice list.
+"""Speech engines in worker processes: a crash or a hang costs a retry, never the render.
 
-pyttsx3's espeak driver crashes the process on long text and can return before its WAV exists
-(SPECS.md section 6), so the engine lives in a worker process: the render sends it one small
-utterance at a time, waits for the engine's own finished-utterance notification, and checks that the
-result is real audio of a plausible length. A worker that dies or hangs is replaced and the
-utterance retried; what still fails is reported with its text.
+An engine's library (its Backend, e.g. engines/espeak.py) runs in a child process: the render
+sends it one small utterance at a time, waits for the reply, and checks that the result is real
+audio of a plausible length. A worker that dies or hangs is replaced and the utterance retried;
+what still fails is reported with its text. The same code path serves every engine.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
+import importlib
 import multiprocessing
 import os
-import re
 import signal
 import sys
 import tempfile
-import threading
-import types
 import wave
-from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-
-from audiobook.errors import InputError, SpeechError, ToolError
+from typing import TYPE_CHECKING, Any
 
 # Light imports only: the worker process imports this module, and its start-up is paid once
 # per chapter (pydantic and ftfy would double it).
-from audiobook.readers.chapters import count_words
+from audiobook.audio import Speech
+from audiobook.engines import DEFAULT_ENGINE, ENGINES, engine_module
+from audiobook.engines.interface import VoiceInfo
+from audiobook.errors import InputError, SpeechError, ToolError
+from audiobook.words import count_words
 
 if TYPE_CHECKING:
     from audiobook.config import Voice
 
-# espeak reads len(text) * 10 bytes past its input, and a 27 KB text crashed it: stay far below.
-MAX_UTTERANCE_BYTES = 1500
-ESPEAK_ENV = "AUDIOBOOK_ESPEAK"  # "bundled", "system", or the path of libespeak-ng
 RETRIES = 2
-
-
-@dataclass(frozen=True)
-class Speech:
-    """Synthesized audio: signed 16-bit little-endian mono PCM."""
-
-    pcm: bytes
-    sample_rate: int
-
-    @property
-    def seconds(self) -> float:
-        return len(self.pcm) / 2 / self.sample_rate
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    id: str
-    name: str
-    languages: tuple[str, ...]
-    gender: str | None
-
-    @property
-    def short_id(self) -> str:
-        """'gmw/en-us' -> 'en-us': the form espeak-ng users type."""
-        return self.id.rsplit("/", 1)[-1]
-
-
-class SpeechEngine(Protocol):
-    def synthesize(self, text: str, voice: Voice) -> Speech: ...
-
-    def voices(self) -> list[VoiceInfo]: ...
-
-    def close(self) -> None: ...
-
-
-def split_utterances(text: str, max_bytes: int = MAX_UTTERANCE_BYTES) -> list[str]:
-    """Cut TEXT into pieces of at most MAX_BYTES (UTF-8): at sentences, then clauses, then words."""
-    if len(text.encode("utf-8")) <= max_bytes:
-        return [text]
-    for pattern in (r"(?<=[.!?…])\s+", r"(?<=[,;:\u2014\u2013])\s+", r"\s+"):
-        parts = re.split(pattern, text)
-        if len(parts) > 1:
-            break
-    else:  # one enormous "word": cut it by characters, never dropping any
-        cut = max_bytes // 4
-        return [text[i : i + cut] for i in range(0, len(text), cut)]
-    pieces: list[str] = []
-    current = ""
-    for part in parts:
-        candidate = f"{current} {part}" if current else part
-        if len(candidate.encode("utf-8")) <= max_bytes:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        if len(part.encode("utf-8")) > max_bytes:
-            pieces.extend(split_utterances(part, max_bytes))
-            current = ""
-        else:
-            current = part
-    if current:
-        pieces.append(current)
-    return pieces
 
 
 def plausible_seconds(text: str, rate_wpm: int) -> tuple[float, float]:
@@ -112,11 +41,15 @@ def plausible_seconds(text: str, rate_wpm: int) -> tuple[float, float]:
 
 
 class WorkerEngine:
-    """pyttsx3 in a child process that may crash or hang without taking the render down."""
+    """An engine (by its registered name) in a child process that may crash or hang without
+    taking the render down."""
 
-    def __init__(self, timeout: float = 60.0):
+    def __init__(self, engine: str = DEFAULT_ENGINE, timeout: float = 60.0):
+        self.engine = engine
         self.timeout = timeout
-        self._ctx = _worker_context()
+        self._module_name = ENGINES[engine]
+        self._module = engine_module(engine)
+        self._ctx = _worker_context((self._module_name, *self._module.PRELOAD))
         self._process: Any = None
         self._conn: Connection | None = None
         self._tmpdir = tempfile.TemporaryDirectory(prefix="audiobook-speech-")
@@ -129,6 +62,9 @@ class WorkerEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def identity(self) -> str:
+        return self._module.identity()
 
     def voices(self) -> list[VoiceInfo]:
         reply = self._call(("voices",), timeout=self.timeout)
@@ -189,7 +125,9 @@ class WorkerEngine:
         parent, child = self._ctx.Pipe()
         # A forked worker has the fork server's environment, which may be older than ours.
         env = dict(os.environ)
-        process = self._ctx.Process(target=_worker_main, args=(child, env), daemon=True)
+        process = self._ctx.Process(
+            target=_worker_main, args=(child, env, self._module_name), daemon=True
+        )
         try:
             process.start()
         finally:
@@ -227,19 +165,20 @@ class WorkerEngine:
         return payload
 
 
-def _worker_context() -> Any:
+def _worker_context(preload: tuple[str, ...]) -> Any:
     """How worker processes start: forked from a fork server where there is one, else spawned.
 
     Never forked from the render itself (its threads and open files would come along). The fork
-    server has imported this module and pyttsx3 but never started espeak, so every worker still
-    begins from espeak's initial state, and starts in a few milliseconds instead of the 80 ms of
-    a fresh interpreter (measured; that was 8% of a short chapter's synthesis). It imports the
+    server has imported this module, the engine's and what it names in PRELOAD (pyttsx3 for
+    espeak) but never started the engine, so every worker still begins from the engine's initial
+    state, and starts in a few milliseconds instead of the 80 ms of a fresh interpreter
+    (measured; that was 8% of a short chapter's synthesis). It imports the
     main script too ("__main__"): a worker would otherwise import it again, and the `audiobook`
     script imports the whole CLI.
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["__main__", __name__, "pyttsx3"])
+        context.set_forkserver_preload(["__main__", __name__, *preload])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -263,7 +202,7 @@ def _read_wav(path: Path) -> Speech:
 # --- inside the worker process --------------------------------------------------------------
 
 
-def _worker_main(conn: Connection, env: dict[str, str] | None = None) -> None:
+def _worker_main(conn: Connection, env: dict[str, str] | None, module_name: str) -> None:
     # Ctrl-C reaches the whole process group: the render decides what stops (it finishes or drops
     # the current utterance and closes this worker), rather than every worker dying at once and
     # being replaced and replayed by the retry logic.
@@ -276,7 +215,7 @@ def _worker_main(conn: Connection, env: dict[str, str] | None = None) -> None:
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     try:
-        backend = Pyttsx3Backend()
+        backend = importlib.import_module(module_name).Backend()
     except Exception as exc:
         conn.send(("fatal", f"the speech engine could not start: {exc}"))
         return
@@ -299,177 +238,3 @@ def _worker_main(conn: Connection, env: dict[str, str] | None = None) -> None:
             conn.send(("input", str(exc)))
         except Exception as exc:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
-
-
-def engine_identity() -> str:
-    """What the engine's output depends on: pyttsx3's version and which espeak-ng library."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        pyttsx3_version = version("pyttsx3")
-    except PackageNotFoundError:
-        pyttsx3_version = "unknown"
-    library = _espeak_library_path()
-    if library and os.path.exists(library):
-        stat = os.stat(library)
-        library = f"{os.path.basename(library)}:{stat.st_size}"
-    return f"pyttsx3 {pyttsx3_version}; espeak {library or 'system default'}"
-
-
-def _espeak_library_path() -> str | None:
-    wanted = os.environ.get(ESPEAK_ENV, "").strip()
-    if wanted and wanted not in ("system", "bundled"):
-        return wanted
-    system = ctypes.util.find_library("espeak-ng")
-    if wanted == "system" or (not wanted and system):
-        return system
-    try:
-        import espeakng_loader
-    except ImportError:
-        return None
-    return espeakng_loader.get_library_path()
-
-
-def load_espeak_library() -> None:
-    """Make pyttsx3's espeak driver find libespeak-ng without root.
-
-    AUDIOBOOK_ESPEAK=system uses the system library, a path uses that file, and "bundled" (or no
-    system library) uses the espeakng-loader wheel: loading it globally first means that pyttsx3's
-    own load of "libespeak-ng.so.1" resolves to it.
-    """
-    wanted = os.environ.get(ESPEAK_ENV, "").strip()
-    if wanted == "system" or (not wanted and ctypes.util.find_library("espeak-ng")):
-        return
-    if wanted and wanted != "bundled":
-        ctypes.CDLL(wanted, mode=ctypes.RTLD_GLOBAL)
-        return
-    try:
-        import espeakng_loader
-    except ImportError:
-        return  # not Linux, or not installed: pyttsx3 finds its platform's engine itself
-    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
-    os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
-
-
-class Pyttsx3Backend:
-    """pyttsx3 in this process. Only the worker process creates one."""
-
-    def __init__(self, timeout: float = 120.0) -> None:
-        load_espeak_library()
-        import pyttsx3
-
-        self.timeout = timeout
-        self.engine = pyttsx3.init(_event_driven_espeak() or None)
-        self._done = threading.Event()
-        self._completed = False
-        self._voice: dict[str, Any] = {}
-        self.engine.connect("finished-utterance", self._on_finished)
-        self._synchronize = _espeak_synchronize()
-        # pyttsx3.init() sets voice, rate and volume through espeak's asynchronous queue. If the
-        # driver's endLoop() (run by every runAndWait()) finds that queue still busy, it cancels
-        # it and leaves a "stopping" flag that cuts the *next* utterance off half-way: under load
-        # this happened to the first utterance of a process. So: let the queue drain first, then
-        # one empty run, which also takes the driver proxy out of its initial "busy" state.
-        self._synchronize()
-        self.engine.runAndWait()
-
-    def _on_finished(self, name: object = None, completed: bool = True) -> None:
-        # Called on the engine's own thread when the utterance (and its WAV file) is done.
-        self._completed = bool(completed)
-        self._done.set()
-
-    def voices(self) -> list[dict[str, Any]]:
-        out = []
-        for v in self.engine.getProperty("voices"):
-            languages = [str(x) for x in (v.languages or [])]
-            out.append({"id": v.id, "name": v.name, "languages": languages, "gender": v.gender})
-        return out
-
-    def save(self, text: str, voice: dict[str, Any], path: str) -> None:
-        if voice != self._voice:
-            self.engine.setProperty("voice", voice["voice"])
-            self.engine.setProperty("rate", voice["rate"])
-            self.engine.setProperty("volume", voice["volume"])
-            with contextlib.suppress(KeyError):  # not every driver has a pitch
-                self.engine.setProperty("pitch", voice["pitch"])
-            self._voice = dict(voice)
-        # espeak's own thread must be idle before runAndWait(): the driver's endLoop() cancels
-        # whatever espeak is busy with, and property changes travel through espeak's queue too.
-        # Without this, under load, an utterance is cut off half-way (measured).
-        self._synchronize()
-        self._done.clear()
-        self.engine.save_to_file(text, path)
-        # With the espeak driver, the first runAndWait() returns as soon as synthesis has
-        # *started*, so the real end is the engine's finished-utterance notification.
-        self.engine.runAndWait()
-        if not self._done.wait(self.timeout):
-            raise RuntimeError(f"no finished-utterance notification within {self.timeout:.0f} s")
-        if not self._completed:
-            raise RuntimeError("the engine reported the utterance as not completed")
-        self._synchronize()
-
-
-def _event_driven_espeak() -> str | None:
-    """The name of pyttsx3's espeak driver with a run loop that wakes when the utterance ends.
-
-    The stock driver's loop sleeps 10 ms between looks at whether espeak has finished: 5 ms lost
-    per utterance on average, a tenth of a chapter's synthesis time (measured). This subclass waits
-    on an event that its endLoop() (called from espeak's end-of-utterance callback) sets, and
-    otherwise runs the same steps; and it gathers audio in linear time. It relies on pyttsx3
-    2.99's driver internals, so anything else (another driver, another pyttsx3) gets the stock
-    driver.
-    """
-    try:
-        from pyttsx3.drivers import espeak
-    except Exception:
-        return None
-    needed = ("_start_synthesis", "iterate", "endLoop", "startLoop")
-    if not all(hasattr(espeak.EspeakDriver, name) for name in needed):
-        return None
-    name = "audiobook_espeak"
-    module_name = f"pyttsx3.drivers.{name}"
-    if module_name in sys.modules:
-        return name
-
-    class EventLoopEspeakDriver(espeak.EspeakDriver):  # type: ignore[misc]
-        def __init__(self, proxy: Any) -> None:
-            self._ended = threading.Event()
-            super().__init__(proxy)
-
-        def endLoop(self) -> None:
-            super().endLoop()
-            self._ended.set()
-
-        # The stock driver collects an utterance's audio with `bytes += chunk`, which copies it
-        # all again for every 1 s chunk. Held as a bytearray, the same += extends it in place.
-        @property
-        def _data_buffer(self) -> bytearray:
-            return self._audio
-
-        @_data_buffer.setter
-        def _data_buffer(self, value: bytes | bytearray) -> None:
-            self._audio = value if isinstance(value, bytearray) else bytearray(value)
-
-        def startLoop(self) -> None:
-            self._ended.clear()
-            self._looping = True
-            self._proxy.setBusy(False)  # runs what is queued, runAndWait's endLoop included
-            if self._text_to_say:
-                self._start_synthesis(self._text_to_say)
-            while self._looping:
-                self.iterate()
-                self._ended.wait(0.01)
-
-    module = types.ModuleType(module_name)
-    module.buildDriver = EventLoopEspeakDriver  # type: ignore[attr-defined]
-    sys.modules[module_name] = module
-    return name
-
-
-def _espeak_synchronize() -> Callable[[], object]:
-    """espeak_Synchronize() when the driver is espeak's, else nothing (sapi5, nsss)."""
-    try:
-        from pyttsx3.drivers import _espeak
-    except Exception:
-        return lambda: None
-    return getattr(_espeak, "Synchronize", lambda: None)

@@ -1,36 +1,22 @@
-"""Stitching a chapter's utterances and pauses, setting its level, and encoding it.
+"""Mastering a stitched chapter: its loudness set to the profile, encoded, and proven.
 
-The chapter is stitched once at the engine's sample rate (pydub brings every utterance to it),
-quiet room tone is laid under the whole of it (pauses are never digital zeros), and then one gain
-for the whole chapter is found so that, after a peak limiter, the RMS meets the profile: the level
-never jumps inside a chapter. ffmpeg applies gain, limiter and resampling, and encodes.
+A chapter's level is set once, so it never jumps inside a chapter: one gain for the whole stitched
+chapter is found so that, after a peak limiter, the RMS meets the profile. ffmpeg applies gain,
+limiter and resampling, and encodes; the result is proven on the decoded file.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
-from audiobook.mastering import ffmpeg
-
-with warnings.catch_warnings():
-    # pydub looks for ffmpeg on PATH at import and warns when it is not there; ours may be the
-    # bundled one, which ffmpeg.find_ffmpeg() knows about and which every ffmpeg call here uses.
-    warnings.simplefilter("ignore", RuntimeWarning)
-    from pydub import AudioSegment
-from audiobook.engines.worker import Speech
 from audiobook.errors import ToolError
-from audiobook.mastering.levels import SILENCE_DB, LevelMeter, Levels, measure_file
+from audiobook.mastering import ffmpeg
+from audiobook.mastering.levels import SILENCE_DB, Levels, measure_file
+from audiobook.mastering.profiles import Profile
+from audiobook.mastering.stitch import STITCH_RATE, Stitched
 
-STITCH_RATE = 22050  # espeak-ng's own rate: stitching there avoids resampling every utterance
-ROOM_TONE_PERIOD = 1 << 20  # samples
-ROOM_TONE_DB = -75.0  # RMS of the room tone before the chapter gain (ACX floor: -90 to -60 dBFS)
 MAX_ENCODES = 4
 RMS_TOLERANCE_DB = 0.5  # the decoded RMS may be this far from the target (profiles promise 1)
 PEAK_SAFETY_DB = 0.1  # keep the decoded peak this far inside the profile's limit
@@ -44,128 +30,10 @@ AAC_BITRATE = "64k"  # the M4B's: speech in mono, a tenth of the MP3 set's size
 
 
 @dataclass(frozen=True)
-class Profile:
-    """A delivery target: levels measured on the decoded file, and the encoding."""
-
-    name: str
-    rms_db: float  # the target; the decoded file lands within +/- 0.5 dB of it
-    max_peak_db: float  # the decoded file's sample peak may not exceed this
-    ceiling_db: float  # the limiter's ceiling: lower, because lossy encoding overshoots
-    bitrate_kbps: int
-    codec_loss_db: float  # measured: how much quieter the decoded file is than its input
-    # Whether the encoder's input may stand for the decoded file when it is well inside the
-    # profile: at 192 kbps MP3 moves levels by a steady 0.26 dB; at 64 kbps by up to 2 dB.
-    trust_encoder: bool
-    sample_rate: int = 44100
-    channels: int = 1
-
-
-PROFILES = {
-    # ACX: RMS -23..-18 dBFS (aim -20), sample peak <= -3 dBFS on the decoded MP3, CBR 192k, 44.1k.
-    "acx": Profile(
-        "acx", rms_db=-20.0, max_peak_db=-3.0, ceiling_db=-3.5, bitrate_kbps=192,
-        codec_loss_db=0.26, trust_encoder=True,
-    ),
-    # For downloads and phones: a third of the size and a little louder. At 64 kbps the encoder
-    # overshoots peaks by up to 2 dB (measured), hence the low ceiling under the -1 dBFS limit.
-    "listener": Profile(
-        "listener", rms_db=-19.0, max_peak_db=-1.0, ceiling_db=-3.0, bitrate_kbps=64,
-        codec_loss_db=0.45, trust_encoder=False,
-    ),
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Pause:
-    ms: int
-
-
-@dataclass(frozen=True)
 class Mastered:
     duration_ms: int
     gain_db: float
     levels: Levels  # of the limited audio as encoded, RMS less the codec's loss
-
-
-@dataclass(frozen=True)
-class Stitched:
-    """A chapter's audio before mastering: raw s16le mono at STITCH_RATE in a file."""
-
-    path: Path
-    samples: int
-    levels: Levels  # RMS, peak and the quietest 0.4 s (the room tone's level), before any gain
-
-    @property
-    def rms_db(self) -> float:
-        return self.levels.rms_db
-
-    @property
-    def seconds(self) -> float:
-        return self.samples / STITCH_RATE
-
-
-def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
-    """Write speech and pauses one after another to PATH, room tone under all of it.
-
-    Streamed: one piece is in memory at a time (the chapter goes to disk), so a two-hour chapter
-    costs no more memory than a short one. pydub brings every utterance to STITCH_RATE.
-    """
-    position = 0
-    meter = LevelMeter(STITCH_RATE)
-    with path.open("wb") as out:
-        for piece in pieces:
-            if isinstance(piece, Pause):
-                segment = AudioSegment.silent(duration=piece.ms, frame_rate=STITCH_RATE)
-            else:
-                segment = AudioSegment(
-                    data=piece.pcm, sample_width=2, frame_rate=piece.sample_rate, channels=1
-                )
-                if piece.sample_rate != STITCH_RATE:  # other engines (sapi5, nsss) use other rates
-                    segment = segment.set_frame_rate(STITCH_RATE)
-            samples = np.frombuffer(segment.raw_data, dtype="<i2")
-            mixed = _add_room_tone(samples, position)
-            out.write(mixed.astype("<i2").tobytes())
-            mixed *= 1 / 32768.0
-            meter.feed(mixed)
-            position += mixed.size
-    return Stitched(path=path, samples=position, levels=meter.result())
-
-
-def room_tone(count: int, start: int = 0) -> np.ndarray:
-    """Quiet noise at ROOM_TONE_DB, the same for the same sample positions on every machine.
-
-    A counter-based hash (murmur3's finaliser) instead of a random generator: reproducible
-    across numpy and Python versions, so the same input renders to the same bytes. The noise
-    repeats every ROOM_TONE_PERIOD samples (47 s, far longer than any pause), so it is computed
-    once and then only sliced.
-    """
-    table = _room_tone_table()
-    first = start % ROOM_TONE_PERIOD
-    if first + count <= ROOM_TONE_PERIOD:  # nearly always: a slice, not a copy
-        return table[first : first + count]
-    return np.take(table, np.arange(first, first + count), mode="wrap")
-
-
-@functools.lru_cache(maxsize=1)
-def _room_tone_table() -> np.ndarray:
-    x = np.arange(ROOM_TONE_PERIOD, dtype=np.uint64)
-    x = (x * np.uint64(0x9E3779B1)) & np.uint64(0xFFFFFFFF)
-    for shift, mult in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):
-        x ^= x >> np.uint64(shift)
-        x = (x * np.uint64(mult)) & np.uint64(0xFFFFFFFF)
-    x ^= x >> np.uint64(16)
-    uniform = x.astype(np.float64) / 2.0**31 - 1.0  # [-1, 1), RMS 1/sqrt(3)
-    table = uniform * (10 ** (ROOM_TONE_DB / 20) * np.sqrt(3.0) * 32768.0)
-    table.flags.writeable = False  # room_tone() hands out slices of it
-    return table
-
-
-def _add_room_tone(samples: np.ndarray, start: int) -> np.ndarray:
-    """SAMPLES plus room tone, rounded and clipped to 16-bit values (held as float64)."""
-    mixed = samples.astype(np.float64)
-    mixed += room_tone(samples.size, start)
-    np.rint(mixed, out=mixed)
-    return np.clip(mixed, -32768, 32767, out=mixed)
 
 
 def master_to_mp3(

@@ -1,0 +1,49 @@
+"""Outputs: what the finished chapters are made into, registered by name.
+
+The chapter files themselves are tagged in the chapter job (tags.py); the whole-book outputs
+(book_mp3, book_m4b, playlist, audiobookshelf) are built from them once every chapter is there.
+Each is one module behind BookOutput (outputs/interface.py) and one entry in OUTPUTS, with the
+`[output]` setting of voices.toml that turns it on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from audiobook.config import Output
+from audiobook.files import atomic_write
+from audiobook.manifest import BookFile
+from audiobook.outputs import audiobookshelf, book_m4b, book_mp3, playlist
+from audiobook.outputs.interface import BookContext, BookOutput
+
+# In the order of the manifest's "book" section.
+OUTPUTS: tuple[BookOutput, ...] = (
+    book_mp3.OUTPUT,
+    book_m4b.OUTPUT,
+    playlist.OUTPUT,
+    audiobookshelf.OUTPUT,
+)
+
+
+def enabled(settings: Output) -> list[BookOutput]:
+    """The outputs that voices.toml's [output] section turns on."""
+    return [o for o in OUTPUTS if getattr(settings, o.switch)]
+
+
+def write_book_files(book: BookContext, outputs: Sequence[BookOutput]) -> list[BookFile]:
+    """Write every output; none replaces its old file unless all of them were written.
+
+    Two at a time, each hashed as soon as it is written: copying and hashing happen in the
+    kernel and in hashlib, which let go of the GIL (the book MP3 and M4B are the large ones).
+    """
+    with contextlib.ExitStack() as renames:
+        temporaries = [
+            renames.enter_context(atomic_write(book.out_dir / o.file_name(book))) for o in outputs
+        ]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            written = [
+                pool.submit(o.write, book, t) for o, t in zip(outputs, temporaries, strict=True)
+            ]
+            return [w.result() for w in written]

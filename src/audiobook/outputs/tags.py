@@ -37,6 +37,7 @@ from mutagen.id3._tags import save_frame  # mutagen's own frame serialiser (see 
 from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4, MP4Cover
 
+from audiobook.book import ChapterMark
 from audiobook.errors import ToolError
 
 ID3_VERSION = 3  # v2.4 is unread by Windows Explorer and some players; mutagen defaults to it
@@ -65,13 +66,6 @@ class Item:
     title: str
     track: int | None = None
     total: int | None = None
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    title: str
-    start_ms: int
-    end_ms: int
 
 
 @dataclass(frozen=True)

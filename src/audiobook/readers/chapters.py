@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-WORD = re.compile(r"\w", re.UNICODE)
+from audiobook.book import Block, Chapter, Paragraph, SceneBreak, Skipped
+from audiobook.config import SplitOptions
+from audiobook.words import WORD, count_words
 
 _NUMBER_WORDS = {
     w: i
@@ -85,79 +87,12 @@ _SMALL_WORDS = {
 _PROSE_WORDS = 8
 
 
-@dataclass(frozen=True)
-class SceneBreak:
-    """A pause in the text (* * *, or a numbered sub-part): not speech."""
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-
-    @property
-    def words(self) -> int:
-        return count_words(self.text)
-
-
-Block = Paragraph | SceneBreak
-
-
-@dataclass(frozen=True)
-class Chapter:
-    index: int
-    title: str  # for tags, file names and tables: "Down the Rabbit-Hole"
-    blocks: tuple[Block, ...]
-    spoken_title: str = ""  # read aloud first: "Chapter 1. Down the Rabbit-Hole"; "" for none
-
-    @property
-    def paragraphs(self) -> list[Paragraph]:
-        return [b for b in self.blocks if isinstance(b, Paragraph)]
-
-    @property
-    def words(self) -> int:
-        return sum(p.words for p in self.paragraphs)
-
-    def estimated_seconds(self, rate_wpm: int) -> float:
-        return round((self.words + count_words(self.spoken_title)) / rate_wpm * 60, 1)
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """Text of the manuscript that is not spoken, and why."""
-
-    reason: str
-    text: str
-
-    @property
-    def words(self) -> int:
-        return count_words(self.text)
-
-
-@dataclass(frozen=True)
-class SplitOptions:
-    heading_pattern: str | None = None  # a regex: whole lines that match it start chapters
-    skip: tuple[str, ...] = ()  # chapter numbers or titles not to speak
-    target_words: int = 5000  # without headings: chapters of about this many words
-    max_minutes: float = 120.0  # longer chapters are split into parts
-    rate_wpm: int = 175
-    front_matter: bool = False  # the text has a title page before its first heading (Gutenberg)
-
-
 @dataclass
 class Split:
     chapters: list[Chapter]
     skipped: list[Skipped] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)  # from "## Author: ..." lines
     by_length: bool = False  # no headings: cut at paragraphs into chapters of a target size
-
-
-# A character's line: "{alice: Curiouser and curiouser!}" is read in the voice named alice.
-VOICE_SPAN = re.compile(r"\{([a-z][a-z0-9_-]*):\s*([^{}]*)\}")
-
-
-def count_words(text: str) -> int:
-    text = VOICE_SPAN.sub(r" \2 ", text)  # the voice's name is not a word of the text
-    return sum(1 for token in text.split() if WORD.search(token))
 
 
 # --- reading blocks ---------------------------------------------------------------------------

@@ -10,37 +10,19 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import ftfy
 import ftfy.badness
 
-from audiobook.config import BOOK_FILE, BookMeta, load_book_meta
+from audiobook.book import Book, Chapter, Skipped
+from audiobook.config import BOOK_FILE, BookMeta, SplitOptions, load_book_meta
 from audiobook.errors import InputError
-from audiobook.readers.chapters import (
-    Chapter,
-    Paragraph,
-    SceneBreak,
-    Skipped,
-    SplitOptions,
-    count_words,
-    split_chapters,
-)
-
-__all__ = [
-    "Book",
-    "Chapter",
-    "Paragraph",
-    "SceneBreak",
-    "Skipped",
-    "SplitOptions",
-    "count_words",
-    "decode_text",
-    "read_book",
-]
+from audiobook.readers.chapters import split_chapters
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png")
 
 _PG_START = re.compile(r"^\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
 _PG_END = re.compile(r"^\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
@@ -70,22 +52,14 @@ _STOPWORDS = {
 _STOPWORD_SETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 
 
-@dataclass(frozen=True)
-class Book:
-    title: str
-    author: str
-    narrator: str
-    language: str
-    language_source: str  # "book.toml", "metadata", "detected" or "default"
-    meta: BookMeta
-    chapters: tuple[Chapter, ...]
-    source: Path
-    sources: tuple[Path, ...] = ()
-    skipped: tuple[Skipped, ...] = field(default=())
+class TextReader:
+    """Plain text and Markdown: one file, or a folder of them (one file per chapter, or not)."""
 
-    @property
-    def words(self) -> int:
-        return sum(c.words for c in self.chapters)
+    name = "text"
+    suffixes = TEXT_SUFFIXES
+
+    def read(self, source: Path, options: SplitOptions) -> Book:
+        return read_book(source, options)
 
 
 def read_book(source: Path, options: SplitOptions | None = None) -> Book:
@@ -120,6 +94,7 @@ def read_book(source: Path, options: SplitOptions | None = None) -> Book:
             hint="add text to it, or point audiobook at the manuscript",
         )
     language, language_source = _language(meta, found, chapters)
+    cover, cover_mime = _find_cover(folder)
     return Book(
         title=meta.title or found.get("title") or _title_from_name(source),
         author=meta.author or found.get("author") or "Unknown",
@@ -131,7 +106,12 @@ def read_book(source: Path, options: SplitOptions | None = None) -> Book:
         source=source,
         sources=tuple(files),
         skipped=tuple(skipped),
+        cover=cover,
+        cover_mime=cover_mime,
     )
+
+
+READER = TextReader()
 
 
 def _text_files(source: Path) -> list[Path]:
@@ -240,3 +220,11 @@ def _title_from_name(source: Path) -> str:
     name = source.resolve().name if source.is_dir() else source.stem
     name = re.sub(r"^\d+[\s._-]*", "", name) or name  # "03-the-storm" -> "the storm"
     return re.sub(r"[-_]+", " ", name).strip().title() or "Untitled"
+
+
+def _find_cover(folder: Path) -> tuple[bytes | None, str]:
+    for name in COVER_NAMES:
+        path = folder / name
+        if path.is_file():
+            return path.read_bytes(), "image/png" if name.endswith(".png") else "image/jpeg"
+    return None, "image/jpeg"

@@ -1,0 +1,26 @@
+"""The audio that crosses from the engines to mastering: speech as PCM, and pauses.
+
+Shared core, so that neither wing imports the other: an engine returns Speech, the plan puts
+Pauses between utterances, and stitching takes both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Synthesized audio: signed 16-bit little-endian mono PCM."""
+
+    pcm: bytes
+    sample_rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Pause:
+    ms: int

@@ -1,0 +1,82 @@
+"""The whole-book job: once every chapter is there, the outputs made from all of them.
+
+Built from the finished chapter files and the AAC twins their jobs left in the cache, never by
+speaking or encoding again; skipped when the chapters and tags are those the previous render
+joined and its files are still there, unchanged. A book with a hole is no book: when a chapter
+failed, no whole-book file is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audiobook.book import Book
+from audiobook.cache import Cache, content_key
+from audiobook.chapter_job import ChapterResult, entry_aac
+from audiobook.errors import AudiobookError
+from audiobook.files import sha256
+from audiobook.manifest import book_section
+from audiobook.outputs import write_book_files
+from audiobook.outputs.interface import BookOutput, ChapterFile, book_context
+from audiobook.outputs.tags import BookTags
+from audiobook.plan import slugify, tags_key
+
+
+@dataclass(frozen=True)
+class BookResult:
+    section: dict[str, Any] | None = None  # the manifest's "book" section, when there is one
+    error: str | None = None  # why the whole-book files were not built
+
+
+def build_book(
+    results: Sequence[ChapterResult],
+    book: Book,
+    tags: BookTags,
+    outputs: Sequence[BookOutput],
+    out_dir: Path,
+    cache: Cache,
+    previous: dict[str, Any] | None,
+    force: bool = False,
+) -> BookResult:
+    """The whole-book OUTPUTS from the chapters' RESULTS (in book order), unless unchanged."""
+    if not outputs:
+        return BookResult()
+    if any(not r.ok for r in results):
+        return BookResult(error="not built: some chapters failed")
+    key = content_key(
+        "book", [r.key for r in results], [r.title for r in results], tags_key(tags),
+        slugify(book.title),
+    )  # fmt: skip
+    if (
+        not force
+        and previous
+        and previous.get("key") == key
+        and _unchanged(out_dir, previous, outputs)
+    ):
+        return BookResult(previous)
+    chapters = []
+    for r in results:
+        entry = cache.get(r.key)
+        if entry is None:  # the cache was emptied under us: this render cannot join the book
+            return BookResult(error="not built: the cache lost a chapter; render again")
+        chapters.append(ChapterFile(r.title, out_dir / r.file, entry_aac(entry)))
+    try:
+        context = book_context(chapters, tags, out_dir, slugify(book.title))
+        written = write_book_files(context, outputs)
+    except AudiobookError as exc:
+        return BookResult(error=str(exc))
+    return BookResult(book_section(key, written))
+
+
+def _unchanged(out_dir: Path, previous: dict[str, Any], outputs: Sequence[BookOutput]) -> bool:
+    """Whether every output's file is there as the previous render wrote it."""
+    try:
+        files = [previous[o.name] for o in outputs]
+        if not all((out_dir / name).is_file() for name in [*files, *previous["sha256"]]):
+            return False
+        return all(sha256(out_dir / name) == digest for name, digest in previous["sha256"].items())
+    except (KeyError, TypeError):
+        return False

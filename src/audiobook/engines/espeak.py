@@ -1,0 +1,198 @@
+"""eSpeak NG through pyttsx3: the Backend a worker process drives, and how to find the library.
+
+pyttsx3's espeak driver crashes the process on long text and can return before its WAV exists
+(SPECS.md section 6): so it only ever runs inside a worker process (engines/worker.py), which
+sends it one small utterance at a time. Completion is the engine's own finished-utterance
+notification. Light imports only: the worker's fork server imports this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import sys
+import threading
+import types
+from collections.abc import Callable
+from typing import Any
+
+NAME = "espeak"
+ESPEAK_ENV = "AUDIOBOOK_ESPEAK"  # "bundled", "system", or the path of libespeak-ng
+# Imported by the fork server ahead of any worker (it never starts espeak itself).
+PRELOAD = ("pyttsx3",)
+
+
+def identity() -> str:
+    """What the engine's output depends on: pyttsx3's version and which espeak-ng library."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pyttsx3_version = version("pyttsx3")
+    except PackageNotFoundError:
+        pyttsx3_version = "unknown"
+    library = _espeak_library_path()
+    if library and os.path.exists(library):
+        stat = os.stat(library)
+        library = f"{os.path.basename(library)}:{stat.st_size}"
+    return f"pyttsx3 {pyttsx3_version}; espeak {library or 'system default'}"
+
+
+def _espeak_library_path() -> str | None:
+    wanted = os.environ.get(ESPEAK_ENV, "").strip()
+    if wanted and wanted not in ("system", "bundled"):
+        return wanted
+    system = ctypes.util.find_library("espeak-ng")
+    if wanted == "system" or (not wanted and system):
+        return system
+    try:
+        import espeakng_loader
+    except ImportError:
+        return None
+    return espeakng_loader.get_library_path()
+
+
+def load_espeak_library() -> None:
+    """Make pyttsx3's espeak driver find libespeak-ng without root.
+
+    AUDIOBOOK_ESPEAK=system uses the system library, a path uses that file, and "bundled" (or no
+    system library) uses the espeakng-loader wheel: loading it globally first means that pyttsx3's
+    own load of "libespeak-ng.so.1" resolves to it.
+    """
+    wanted = os.environ.get(ESPEAK_ENV, "").strip()
+    if wanted == "system" or (not wanted and ctypes.util.find_library("espeak-ng")):
+        return
+    if wanted and wanted != "bundled":
+        ctypes.CDLL(wanted, mode=ctypes.RTLD_GLOBAL)
+        return
+    try:
+        import espeakng_loader
+    except ImportError:
+        return  # not Linux, or not installed: pyttsx3 finds its platform's engine itself
+    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
+
+
+class Backend:
+    """pyttsx3 in this process. Only the worker process creates one."""
+
+    def __init__(self, timeout: float = 120.0) -> None:
+        load_espeak_library()
+        import pyttsx3
+
+        self.timeout = timeout
+        self.engine = pyttsx3.init(_event_driven_espeak() or None)
+        self._done = threading.Event()
+        self._completed = False
+        self._voice: dict[str, Any] = {}
+        self.engine.connect("finished-utterance", self._on_finished)
+        self._synchronize = _espeak_synchronize()
+        # pyttsx3.init() sets voice, rate and volume through espeak's asynchronous queue. If the
+        # driver's endLoop() (run by every runAndWait()) finds that queue still busy, it cancels
+        # it and leaves a "stopping" flag that cuts the *next* utterance off half-way: under load
+        # this happened to the first utterance of a process. So: let the queue drain first, then
+        # one empty run, which also takes the driver proxy out of its initial "busy" state.
+        self._synchronize()
+        self.engine.runAndWait()
+
+    def _on_finished(self, name: object = None, completed: bool = True) -> None:
+        # Called on the engine's own thread when the utterance (and its WAV file) is done.
+        self._completed = bool(completed)
+        self._done.set()
+
+    def voices(self) -> list[dict[str, Any]]:
+        out = []
+        for v in self.engine.getProperty("voices"):
+            languages = [str(x) for x in (v.languages or [])]
+            out.append({"id": v.id, "name": v.name, "languages": languages, "gender": v.gender})
+        return out
+
+    def save(self, text: str, voice: dict[str, Any], path: str) -> None:
+        if voice != self._voice:
+            self.engine.setProperty("voice", voice["voice"])
+            self.engine.setProperty("rate", voice["rate"])
+            self.engine.setProperty("volume", voice["volume"])
+            with contextlib.suppress(KeyError):  # not every driver has a pitch
+                self.engine.setProperty("pitch", voice["pitch"])
+            self._voice = dict(voice)
+        # espeak's own thread must be idle before runAndWait(): the driver's endLoop() cancels
+        # whatever espeak is busy with, and property changes travel through espeak's queue too.
+        # Without this, under load, an utterance is cut off half-way (measured).
+        self._synchronize()
+        self._done.clear()
+        self.engine.save_to_file(text, path)
+        # With the espeak driver, the first runAndWait() returns as soon as synthesis has
+        # *started*, so the real end is the engine's finished-utterance notification.
+        self.engine.runAndWait()
+        if not self._done.wait(self.timeout):
+            raise RuntimeError(f"no finished-utterance notification within {self.timeout:.0f} s")
+        if not self._completed:
+            raise RuntimeError("the engine reported the utterance as not completed")
+        self._synchronize()
+
+
+def _event_driven_espeak() -> str | None:
+    """The name of pyttsx3's espeak driver with a run loop that wakes when the utterance ends.
+
+    The stock driver's loop sleeps 10 ms between looks at whether espeak has finished: 5 ms lost
+    per utterance on average, a tenth of a chapter's synthesis time (measured). This subclass waits
+    on an event that its endLoop() (called from espeak's end-of-utterance callback) sets, and
+    otherwise runs the same steps; and it gathers audio in linear time. It relies on pyttsx3
+    2.99's driver internals, so anything else (another driver, another pyttsx3) gets the stock
+    driver.
+    """
+    try:
+        from pyttsx3.drivers import espeak
+    except Exception:
+        return None
+    needed = ("_start_synthesis", "iterate", "endLoop", "startLoop")
+    if not all(hasattr(espeak.EspeakDriver, name) for name in needed):
+        return None
+    name = "audiobook_espeak"
+    module_name = f"pyttsx3.drivers.{name}"
+    if module_name in sys.modules:
+        return name
+
+    class EventLoopEspeakDriver(espeak.EspeakDriver):  # type: ignore[misc]
+        def __init__(self, proxy: Any) -> None:
+            self._ended = threading.Event()
+            super().__init__(proxy)
+
+        def endLoop(self) -> None:
+            super().endLoop()
+            self._ended.set()
+
+        # The stock driver collects an utterance's audio with `bytes += chunk`, which copies it
+        # all again for every 1 s chunk. Held as a bytearray, the same += extends it in place.
+        @property
+        def _data_buffer(self) -> bytearray:
+            return self._audio
+
+        @_data_buffer.setter
+        def _data_buffer(self, value: bytes | bytearray) -> None:
+            self._audio = value if isinstance(value, bytearray) else bytearray(value)
+
+        def startLoop(self) -> None:
+            self._ended.clear()
+            self._looping = True
+            self._proxy.setBusy(False)  # runs what is queued, runAndWait's endLoop included
+            if self._text_to_say:
+                self._start_synthesis(self._text_to_say)
+            while self._looping:
+                self.iterate()
+                self._ended.wait(0.01)
+
+    module = types.ModuleType(module_name)
+    module.buildDriver = EventLoopEspeakDriver  # type: ignore[attr-defined]
+    sys.modules[module_name] = module
+    return name
+
+
+def _espeak_synchronize() -> Callable[[], object]:
+    """espeak_Synchronize() when the driver is espeak's, else nothing (sapi5, nsss)."""
+    try:
+        from pyttsx3.drivers import _espeak
+    except Exception:
+        return lambda: None
+    return getattr(_espeak, "Synchronize", lambda: None)

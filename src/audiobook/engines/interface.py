@@ -1,0 +1,99 @@
+"""The engine interface: what every speech engine offers the rest of audiobook.
+
+A SpeechEngine is what a chapter job talks to: text and a voice in, 16-bit mono PCM out, the
+voice list, and an identity string for the cache key. A Backend is the part that runs inside a
+worker process (engines/worker.py) and talks to the engine's library; an engine module (one per
+engine, registered by name in engines/__init__.py) provides its Backend, its identity and what the
+worker's fork server may import ahead of time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from audiobook.audio import Speech
+
+if TYPE_CHECKING:
+    from audiobook.config import Voice
+
+# espeak reads len(text) * 10 bytes past its input, and a 27 KB text crashed it: stay far below.
+# Every engine is given utterances of at most this size.
+MAX_UTTERANCE_BYTES = 1500
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str | None
+
+    @property
+    def short_id(self) -> str:
+        """'gmw/en-us' -> 'en-us': the form espeak-ng users type."""
+        return self.id.rsplit("/", 1)[-1]
+
+
+class SpeechEngine(Protocol):
+    """What a chapter job speaks with (in the render's process)."""
+
+    def synthesize(self, text: str, voice: Voice) -> Speech: ...
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def identity(self) -> str:
+        """What the engine's audio depends on (versions, libraries): part of the cache key."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Backend(Protocol):
+    """The engine's library, driven inside a worker process: one utterance at a time."""
+
+    def voices(self) -> list[dict[str, Any]]: ...
+
+    def save(self, text: str, voice: dict[str, Any], path: str) -> None:
+        """Speak TEXT in VOICE (a Voice as a dict) into a 16-bit mono WAV file at PATH."""
+        ...
+
+
+class EngineModule(Protocol):
+    """What an engine's module (registered in engines/__init__.py) provides."""
+
+    Backend: type[Backend]
+    PRELOAD: tuple[str, ...]  # modules a worker's fork server may import before any engine starts
+
+    def identity(self) -> str: ...
+
+
+def split_utterances(text: str, max_bytes: int = MAX_UTTERANCE_BYTES) -> list[str]:
+    """Cut TEXT into pieces of at most MAX_BYTES (UTF-8): at sentences, then clauses, then words."""
+    if len(text.encode("utf-8")) <= max_bytes:
+        return [text]
+    for pattern in (r"(?<=[.!?…])\s+", r"(?<=[,;:\u2014\u2013])\s+", r"\s+"):
+        parts = re.split(pattern, text)
+        if len(parts) > 1:
+            break
+    else:  # one enormous "word": cut it by characters, never dropping any
+        cut = max_bytes // 4
+        return [text[i : i + cut] for i in range(0, len(text), cut)]
+    pieces: list[str] = []
+    current = ""
+    for part in parts:
+        candidate = f"{current} {part}" if current else part
+        if len(candidate.encode("utf-8")) <= max_bytes:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        if len(part.encode("utf-8")) > max_bytes:
+            pieces.extend(split_utterances(part, max_bytes))
+            current = ""
+        else:
+            current = part
+    if current:
+        pieces.append(current)
+    return pieces

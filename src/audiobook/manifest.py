@@ -1,0 +1,179 @@
+"""manifest.json: what a render wrote, in the one format that render writes and check reads.
+
+Render and check meet only here: render records every chapter file (duration, words, sha256,
+levels, the key that says whether it is up to date) and the whole-book files; check holds the
+folder to it. A render also reads the previous manifest, leniently, to reuse what is unchanged
+and to remove what it no longer writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from audiobook import __version__
+from audiobook.book import Book, ChapterMark
+from audiobook.config import Cast
+from audiobook.errors import InputError
+from audiobook.files import atomic_write
+
+MANIFEST = "manifest.json"
+SCHEMA = 1
+# The whole-book files named after the book, which a renamed book leaves behind under the old
+# name (metadata.json keeps its name).
+_NAMED_AFTER_THE_BOOK = ("mp3", "m4b", "playlist")
+
+
+class ChapterRecord(Protocol):
+    """What the manifest says of a rendered chapter (chapter_job.ChapterResult is one)."""
+
+    index: int
+    title: str
+    file: str
+    words: int
+    duration_ms: int
+    sha256: str
+    bytes: int
+    rms_db: float
+    peak_db: float
+    file_key: str
+
+
+class FailureRecord(Protocol):
+    """What the manifest says of a chapter that failed."""
+
+    index: int
+    title: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class BookFile:
+    """A whole-book output as the manifest records it."""
+
+    name: str  # the output's name: its key in the manifest's "book" section ("mp3", "m4b", ...)
+    file: str
+    sha256: str | None = None  # recorded (and checked) for the large files only
+    marks: tuple[ChapterMark, ...] | None = None  # for files with chapter markers
+
+
+def book_section(key: str, files: Sequence[BookFile]) -> dict[str, Any]:
+    """The manifest's "book" section: each output's file, the key they were built for, the
+    hashes and the chapter marks."""
+    section: dict[str, Any] = {f.name: f.file for f in files}
+    section["key"] = key
+    section["sha256"] = {f.file: f.sha256 for f in files if f.sha256 is not None}
+    section["chapters"] = {
+        f.file: [_mark(m) for m in f.marks] for f in files if f.marks is not None
+    }
+    return section
+
+
+def _mark(mark: ChapterMark) -> dict[str, object]:
+    return {"title": mark.title, "start_ms": mark.start_ms, "end_ms": mark.end_ms}
+
+
+def write_manifest(
+    out_dir: Path,
+    book: Book,
+    cast: Cast,
+    chapters: Sequence[ChapterRecord],
+    failed: Sequence[FailureRecord],
+    book_files: dict[str, Any] | None,
+) -> None:
+    manifest: dict = {
+        "schema": SCHEMA,
+        "title": book.title,
+        "author": book.author,
+        "narrator": book.narrator,
+        "language": book.language,
+        "voice": {"id": cast.narrator.voice, "rate_wpm": cast.narrator.rate},
+        "profile": cast.output.profile,
+        "generator": f"audiobook {__version__}",
+        "chapters": [
+            {
+                "index": r.index,
+                "title": r.title,
+                "file": r.file,
+                "duration_ms": r.duration_ms,
+                "words": r.words,
+                "sha256": r.sha256,
+                "bytes": r.bytes,
+                "rms_db": r.rms_db,
+                "peak_db": r.peak_db,
+                "key": r.file_key,
+            }
+            for r in chapters
+        ],
+        "failed": [{"index": f.index, "title": f.title, "error": f.error} for f in failed],
+    }
+    if book_files is not None:
+        manifest["book"] = book_files
+    with atomic_write(out_dir / MANIFEST) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read_previous(out_dir: Path) -> dict[str, Any]:
+    """The manifest an earlier render left, or {} when there is none or it is unreadable."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def previous_chapters(previous: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The earlier render's chapter entries, by file name."""
+    try:
+        return {c["file"]: c for c in previous["chapters"] if isinstance(c, dict)}
+    except (KeyError, TypeError):
+        return {}
+
+
+def previous_book(previous: dict[str, Any]) -> dict[str, Any] | None:
+    """The earlier render's "book" section, if it has one."""
+    return previous.get("book")
+
+
+def listed_files(previous: dict[str, Any]) -> set[str]:
+    """The files an earlier render listed that are named after a chapter or the book."""
+    try:
+        old = {c["file"] for c in previous.get("chapters", [])}
+        if "book" in previous:
+            old |= {previous["book"][k] for k in _NAMED_AFTER_THE_BOOK}
+    except (TypeError, KeyError):
+        return set()
+    return old
+
+
+def named_book_files(section: dict[str, Any] | None) -> set[str]:
+    """The files of a "book" section that are named after the book."""
+    return {section[k] for k in _NAMED_AFTER_THE_BOOK} if section is not None else set()
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a rendered book, validated; anything else is an InputError (exit 2)."""
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        raise InputError("no such folder", path=folder, hint="point check at a rendered book")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            "no manifest: nothing has been rendered here", path=path, hint="run audiobook render"
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON ({exc})", path=path, hint="render again") from None
+    try:
+        assert isinstance(manifest, dict) and manifest.get("schema") == SCHEMA
+        for chapter in manifest["chapters"]:
+            assert isinstance(chapter["file"], str) and "/" not in chapter["file"]
+            int(chapter["duration_ms"]), int(chapter["index"]), str(chapter["title"])
+    except (AssertionError, KeyError, TypeError, ValueError):
+        raise InputError(
+            "not a manifest this version of audiobook wrote", path=path, hint="render again"
+        ) from None
+    return manifest

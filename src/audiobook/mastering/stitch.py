@@ -1,0 +1,109 @@
+"""Stitching a chapter: its utterances and pauses one after another, room tone under all of it.
+
+The chapter is stitched once at the engine's sample rate (pydub brings every utterance to it),
+quiet room tone is laid under the whole of it (pauses are never digital zeros), and its levels
+are measured on the way, so that mastering can set one gain for the whole chapter.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+with warnings.catch_warnings():
+    # pydub looks for ffmpeg on PATH at import and warns when it is not there; ours may be the
+    # bundled one, which ffmpeg.find_ffmpeg() knows about and which every ffmpeg call here uses.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+from audiobook.audio import Pause, Speech
+from audiobook.mastering.levels import LevelMeter, Levels
+
+STITCH_RATE = 22050  # espeak-ng's own rate: stitching there avoids resampling every utterance
+ROOM_TONE_PERIOD = 1 << 20  # samples
+ROOM_TONE_DB = -75.0  # RMS of the room tone before the chapter gain (ACX floor: -90 to -60 dBFS)
+
+
+@dataclass(frozen=True)
+class Stitched:
+    """A chapter's audio before mastering: raw s16le mono at STITCH_RATE in a file."""
+
+    path: Path
+    samples: int
+    levels: Levels  # RMS, peak and the quietest 0.4 s (the room tone's level), before any gain
+
+    @property
+    def rms_db(self) -> float:
+        return self.levels.rms_db
+
+    @property
+    def seconds(self) -> float:
+        return self.samples / STITCH_RATE
+
+
+def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
+    """Write speech and pauses one after another to PATH, room tone under all of it.
+
+    Streamed: one piece is in memory at a time (the chapter goes to disk), so a two-hour chapter
+    costs no more memory than a short one. pydub brings every utterance to STITCH_RATE.
+    """
+    position = 0
+    meter = LevelMeter(STITCH_RATE)
+    with path.open("wb") as out:
+        for piece in pieces:
+            if isinstance(piece, Pause):
+                segment = AudioSegment.silent(duration=piece.ms, frame_rate=STITCH_RATE)
+            else:
+                segment = AudioSegment(
+                    data=piece.pcm, sample_width=2, frame_rate=piece.sample_rate, channels=1
+                )
+                if piece.sample_rate != STITCH_RATE:  # other engines (sapi5, nsss) use other rates
+                    segment = segment.set_frame_rate(STITCH_RATE)
+            samples = np.frombuffer(segment.raw_data, dtype="<i2")
+            mixed = _add_room_tone(samples, position)
+            out.write(mixed.astype("<i2").tobytes())
+            mixed *= 1 / 32768.0
+            meter.feed(mixed)
+            position += mixed.size
+    return Stitched(path=path, samples=position, levels=meter.result())
+
+
+def room_tone(count: int, start: int = 0) -> np.ndarray:
+    """Quiet noise at ROOM_TONE_DB, the same for the same sample positions on every machine.
+
+    A counter-based hash (murmur3's finaliser) instead of a random generator: reproducible
+    across numpy and Python versions, so the same input renders to the same bytes. The noise
+    repeats every ROOM_TONE_PERIOD samples (47 s, far longer than any pause), so it is computed
+    once and then only sliced.
+    """
+    table = _room_tone_table()
+    first = start % ROOM_TONE_PERIOD
+    if first + count <= ROOM_TONE_PERIOD:  # nearly always: a slice, not a copy
+        return table[first : first + count]
+    return np.take(table, np.arange(first, first + count), mode="wrap")
+
+
+@functools.lru_cache(maxsize=1)
+def _room_tone_table() -> np.ndarray:
+    x = np.arange(ROOM_TONE_PERIOD, dtype=np.uint64)
+    x = (x * np.uint64(0x9E3779B1)) & np.uint64(0xFFFFFFFF)
+    for shift, mult in ((16, 0x85EBCA6B), (13, 0xC2B2AE35)):
+        x ^= x >> np.uint64(shift)
+        x = (x * np.uint64(mult)) & np.uint64(0xFFFFFFFF)
+    x ^= x >> np.uint64(16)
+    uniform = x.astype(np.float64) / 2.0**31 - 1.0  # [-1, 1), RMS 1/sqrt(3)
+    table = uniform * (10 ** (ROOM_TONE_DB / 20) * np.sqrt(3.0) * 32768.0)
+    table.flags.writeable = False  # room_tone() hands out slices of it
+    return table
+
+
+def _add_room_tone(samples: np.ndarray, start: int) -> np.ndarray:
+    """SAMPLES plus room tone, rounded and clipped to 16-bit values (held as float64)."""
+    mixed = samples.astype(np.float64)
+    mixed += room_tone(samples.size, start)
+    np.rint(mixed, out=mixed)
+    return np.clip(mixed, -32768, 32767, out=mixed)
