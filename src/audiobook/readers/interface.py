@@ -7,12 +7,13 @@ order, and whose `skipped` names everything it does not read, with the reason.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from audiobook.book import Book
 from audiobook.config import SplitOptions
 
 
+@runtime_checkable
 class Reader(Protocol):
     name: str
     suffixes: tuple[str, ...]  # the file types it reads, lower case with the dot: (".txt", ...)

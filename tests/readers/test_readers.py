@@ -1,0 +1,42 @@
+"""The readers' registry: a manuscript goes to the reader of its file type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audiobook.readers import READERS, read_book, reader_for, text
+from audiobook.readers.interface import Reader
+
+from ..conftest import write_book
+
+
+@pytest.mark.parametrize("name", ["book.txt", "book.MD", "book.markdown", "notes"])
+def test_a_file_goes_to_the_reader_of_its_suffix(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("# One\n\nThe first words.\n", encoding="utf-8")
+    # Text is also what reads a file of a type nobody claims, and says so if it is not text.
+    assert reader_for(path) is text.READER
+
+
+def test_a_folder_goes_to_the_reader_of_the_files_it_holds(tmp_path: Path) -> None:
+    folder = write_book(tmp_path)
+    assert reader_for(folder) is text.READER
+    assert read_book(folder).title == "The Harbour Book"
+
+
+def test_every_registered_reader_keeps_the_interface() -> None:
+    for reader in READERS:
+        assert isinstance(reader.name, str) and reader.suffixes
+        assert all(s.startswith(".") and s == s.lower() for s in reader.suffixes)
+        assert isinstance(reader, Reader)
+
+
+def test_the_reader_finds_the_cover(tmp_path: Path) -> None:
+    folder = write_book(tmp_path)
+    assert read_book(folder).cover is None
+    png = b"\x89PNG\r\n\x1a\n" + bytes(40)
+    (folder / "cover.png").write_bytes(png)
+    book = read_book(folder)
+    assert (book.cover, book.cover_mime) == (png, "image/png")
