@@ -60,7 +60,7 @@ def reference(text: str) -> tuple[float, float, float]:
 
 def main() -> None:
     from tests.espeak_reference import reference_seconds
-    from tests.test_speech import prose
+    from tests.engines.test_worker import prose
 
     from audiobook.readers import read_book
 
