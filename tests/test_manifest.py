@@ -27,7 +27,7 @@ def test_the_book_section_keeps_its_shape() -> None:
     assert list(section) == ["mp3", "m4b", "playlist", "metadata", "key", "sha256", "chapters"]
     assert section["sha256"] == {"b.mp3": "aa", "b.m4b": "bb"}
     assert section["chapters"]["b.m4b"] == [{"title": "One", "start_ms": 0, "end_ms": 1000}]
-    assert manifest.named_book_files(section) == {"b.mp3", "b.m4b", "b.m3u8"}
+    assert manifest.book_files(section) == {"b.mp3", "b.m4b", "b.m3u8", "metadata.json"}
 
 
 @pytest.mark.parametrize("content", ["", "not json", "[1, 2]", '{"chapters": 3}', '"text"'])
@@ -46,6 +46,13 @@ def test_the_previous_manifest_lists_its_chapters_and_book_files(tmp_path: Path)
     (tmp_path / manifest.MANIFEST).write_text(json.dumps(doc), encoding="utf-8")
     previous = manifest.read_previous(tmp_path)
     assert set(manifest.previous_chapters(previous)) == {"01-a.mp3", "02-b.mp3"}
-    assert manifest.listed_files(previous) == {"01-a.mp3", "02-b.mp3", "b.mp3", "b.m4b", "b.m3u8"}
+    assert manifest.listed_files(previous) == {
+        "01-a.mp3",
+        "02-b.mp3",
+        "b.mp3",
+        "b.m4b",
+        "b.m3u8",
+        "metadata.json",
+    }
     with pytest.raises(InputError, match="not a manifest this version"):
         manifest.read_manifest(tmp_path)  # check's read is strict: no schema, no manifest

@@ -110,6 +110,11 @@ def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:
     assert run_cli("render", cwd=tmp_path).returncode == 0
     mp3s = sorted(p.name for p in (tmp_path / "audio").glob("*.mp3"))
     assert mp3s == ["01-one.mp3", "the-harbour-book.mp3"]
+    # Whole-book files turned off: every one of them goes, metadata.json too.
+    voices = tmp_path / "voices.toml"
+    voices.write_text(voices.read_text() + "\n[output]\nbook_files = false\n", encoding="utf-8")
+    assert run_cli("render", cwd=tmp_path).returncode == 0
+    assert sorted(p.name for p in (tmp_path / "audio").iterdir()) == ["01-one.mp3", "manifest.json"]
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,9 @@ from audiobook.files import atomic_write
 
 MANIFEST = "manifest.json"
 SCHEMA = 1
-# The whole-book files named after the book, which a renamed book leaves behind under the old
-# name (metadata.json keeps its name).
-_NAMED_AFTER_THE_BOOK = ("mp3", "m4b", "playlist")
+# The whole-book files a render removes when it no longer writes them (a renamed book, book
+# files turned off in voices.toml).
+_BOOK_FILES = ("mp3", "m4b", "playlist", "metadata")
 
 
 class ChapterRecord(Protocol):
@@ -139,19 +139,19 @@ def previous_book(previous: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def listed_files(previous: dict[str, Any]) -> set[str]:
-    """The files an earlier render listed that are named after a chapter or the book."""
+    """The chapter files and whole-book files an earlier render listed."""
     try:
         old = {c["file"] for c in previous.get("chapters", [])}
         if "book" in previous:
-            old |= {previous["book"][k] for k in _NAMED_AFTER_THE_BOOK}
+            old |= {previous["book"][k] for k in _BOOK_FILES}
     except (TypeError, KeyError):
         return set()
     return old
 
 
-def named_book_files(section: dict[str, Any] | None) -> set[str]:
-    """The files of a "book" section that are named after the book."""
-    return {section[k] for k in _NAMED_AFTER_THE_BOOK} if section is not None else set()
+def book_files(section: dict[str, Any] | None) -> set[str]:
+    """The whole-book files a "book" section lists."""
+    return {section[k] for k in _BOOK_FILES} if section is not None else set()
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
