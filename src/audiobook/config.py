@@ -72,6 +72,8 @@ class Chapters(_Strict):
     skip: list[int | str] = Field(default_factory=list, description="chapter numbers or titles")
     target_words: int = Field(5000, ge=200, le=100_000, description="without headings")
     max_minutes: float = Field(120.0, gt=1, le=1440, description="longer chapters become parts")
+    notes: bool = Field(False, description="read notes at the end of their chapter (EPUB, HTML)")
+    alt_text: bool = Field(False, description="read images' alt text (EPUB, HTML)")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class SplitOptions:
     max_minutes: float = 120.0  # longer chapters are split into parts
     rate_wpm: int = 175
     front_matter: bool = False  # the text has a title page before its first heading (Gutenberg)
+    notes: bool = False  # read footnotes and endnotes at the end of their chapter (EPUB, HTML)
+    alt_text: bool = False  # read images' alt text (EPUB, HTML)
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ class Cast(_Strict):
             target_words=o.target_words or self.chapters.target_words,
             max_minutes=self.chapters.max_minutes,
             rate_wpm=self.narrator.rate,
+            notes=self.chapters.notes,
+            alt_text=self.chapters.alt_text,
         )
 
     @field_validator("characters")
@@ -186,7 +192,8 @@ def voice_for_language(language: str, voices: Sequence[EngineVoice]) -> str | No
     """The engine voice for a BCP 47 LANGUAGE: an exact match first, then its main language."""
     wanted = language.lower().replace("_", "-")
     primary = wanted.split("-")[0]
-    preferred = {"en": "en-us"}.get(wanted, wanted)
+    # Where the language's code is not eSpeak's name for its voice: Mandarin, Norwegian Bokmål.
+    preferred = {"en": "en-us", "zh": "cmn", "no": "nb"}.get(wanted, wanted)
     for test in (
         lambda v: v.short_id.lower() == preferred,
         lambda v: wanted in [x.lower() for x in v.languages],

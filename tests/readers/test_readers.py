@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from audiobook.readers import READERS, read_book, reader_for, text
 from audiobook.readers.interface import Reader
 
-from ..conftest import write_book
+from ..conftest import run_cli, write_book
 
 
 @pytest.mark.parametrize("name", ["book.txt", "book.MD", "book.markdown", "notes"])
@@ -36,7 +38,18 @@ def test_every_registered_reader_keeps_the_interface() -> None:
 def test_the_reader_finds_the_cover(tmp_path: Path) -> None:
     folder = write_book(tmp_path)
     assert read_book(folder).cover is None
-    png = b"\x89PNG\r\n\x1a\n" + bytes(40)
-    (folder / "cover.png").write_bytes(png)
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 40, 40)).save(buffer, "PNG")
+    (folder / "cover.png").write_bytes(buffer.getvalue())
     book = read_book(folder)
-    assert (book.cover, book.cover_mime) == (png, "image/png")
+    assert (book.cover, book.cover_mime) == (buffer.getvalue(), "image/png")
+
+
+def test_a_corrupt_cover_stops_the_render_before_anything_is_written(tmp_path: Path) -> None:
+    folder = write_book(tmp_path)
+    (folder / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
+    result = run_cli("render", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "text/cover.jpg: not an image" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "audio").exists()

@@ -12,7 +12,8 @@ from audiobook.config import SplitOptions
 from audiobook.errors import InputError
 from audiobook.readers import read_book
 from audiobook.readers.chapters import split_chapters
-from audiobook.readers.text import decode_text, detect_language
+from audiobook.readers.language import detect_language
+from audiobook.readers.text import decode_text
 
 from ..conftest import REPO, write_book
 

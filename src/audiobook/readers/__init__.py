@@ -1,7 +1,7 @@
 """The manuscript in: readers chosen by file type, each producing the same Book.
 
-text (.txt/.md, with chapter splitting in chapters.py); textnorm turns written text into what is
-said. Adding a reader is one module beside text.py and one entry in READERS.
+text (.txt/.md, with chapter splitting in chapters.py); cover checks the cover image, language
+tells the text's language; textnorm turns written text into what is said. Adding a reader is one module beside text.py and one entry in READERS.
 """
 
 from __future__ import annotations

@@ -264,6 +264,12 @@ def split_chapters(text: str, options: SplitOptions | None = None) -> Split:
         headings.append(heading)
     kinds = _chosen_kinds(headings)
     sections = _sections(blocks, headings, kinds)
+    if kinds and not options.front_matter and _lone_title(sections[0][1]):
+        # "THE WINTER SEASON" above "CHAPTER ONE": the book's title, not a chapter of its own.
+        title = sections[0][1][0].text  # type: ignore[union-attr]
+        split.metadata.setdefault("title", _tidy_title(title))
+        split.skipped.append(Skipped("the book's title (said in the opening credits)", title))
+        sections[0] = (None, [])
     if not kinds:
         split.chapters = _by_length(sections[0][1], options.target_words)
         split.by_length = True
@@ -272,6 +278,65 @@ def split_chapters(text: str, options: SplitOptions | None = None) -> Split:
     split.chapters = _apply_skips(split.chapters, options.skip, split)
     split.chapters = _split_long(split.chapters, options)
     return split
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a manuscript whose structure the reader knows (an EPUB's navigation, HTML
+    headings): its heading as written, or None for what comes before the first one."""
+
+    heading: str | None
+    blocks: tuple[Block | Skipped, ...]
+    part: bool = False  # it holds the sections after it (a part): never front matter
+
+
+def split_sections(sections: list[Section], options: SplitOptions | None = None) -> Split:
+    """Chapters from known sections, made as split_chapters makes them from text: headings
+    titled and spoken the same way ("CHAPTER I. Down the Rabbit-Hole" is read "Chapter 1. Down
+    the Rabbit-Hole"), a heading without text of its own said with the next chapter, front
+    matter without prose skipped, the producer's skips, long chapters cut into parts."""
+    options = options or SplitOptions()
+    split = Split(chapters=[])
+    headed = [
+        (_heading_for(s.heading, s.part) if s.heading else None, list(s.blocks)) for s in sections
+    ]
+    split.chapters = _chapters(headed, options, split)
+    split.chapters = _apply_skips(split.chapters, options.skip, split)
+    split.chapters = _split_long(split.chapters, options)
+    return split
+
+
+def paragraph(text: str) -> Block | Skipped:
+    """A paragraph of a structured manuscript as the text reader would take it: a scene-break
+    line is a pause, an [Illustration] is not read, footnote and emphasis marks go."""
+    if _SCENE_BREAK.match(text):
+        return SceneBreak()
+    if _ILLUSTRATION.match(text):
+        return Skipped("illustration", text)
+    return Paragraph(_inline(text))
+
+
+def _heading_for(text: str, part: bool = False) -> _Heading:
+    heading = _classify(text, None)
+    if heading is None or heading.kind == "md":
+        title = _tidy_title(text)
+        heading = _Heading("known", title, title)
+    return replace(heading, kind="holds") if part else heading
+
+
+def _lone_title(body: list[Block | Skipped]) -> bool:
+    """Whether the text before the first heading is one short line in title case or capitals."""
+    if len(body) != 1 or not isinstance(body[0], Paragraph):
+        return False
+    text = body[0].text
+    words = [w for w in text.split() if WORD.search(w)]
+    if not 1 <= len(words) <= 10 or len(text) > 80 or text.rstrip()[-1] in ".!?,;:":
+        return False
+    heading = _classify(text, None)
+    if heading is not None and heading.kind != "caps":
+        return False  # "Chapter 1", "I.": a heading of a kind the book does not use, not a title
+    significant = [w for w in words if w.lower() not in _SMALL_WORDS]
+    return bool(significant) and all(w[0].isupper() or not w[0].isalpha() for w in significant)
 
 
 def _drop_tables_of_contents(
@@ -378,7 +443,8 @@ def _chapters(
         blocks = [b for b in body if not isinstance(b, Skipped)]
         text = " ".join(b.text for b in blocks if isinstance(b, Paragraph))
         spoken = heading.spoken if heading else ""
-        if options.front_matter and not seen_prose and not _has_prose(blocks):
+        holds = heading is not None and heading.kind == "holds"  # a part: said with the next
+        if options.front_matter and not seen_prose and not _has_prose(blocks) and not holds:
             if text or heading:
                 split.skipped.append(Skipped("title page", f"{spoken}\n{text}".strip()))
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from audiobook.book import Book, Chapter, Skipped
 from audiobook.config import BOOK_FILE, BookMeta, SplitOptions, load_book_meta
 from audiobook.errors import InputError
 from audiobook.readers.chapters import split_chapters
+from audiobook.readers.cover import read_cover
+from audiobook.readers.language import detect_language
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png")
@@ -33,23 +36,10 @@ _PG_CREDIT = re.compile(
 _PG_FIELD = re.compile(r"^(Title|Author|Language):\s*(.+?)\s*$", re.M)
 _LANGUAGE_NAMES = {
     "english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it",
-    "portuguese": "pt", "dutch": "nl", "swedish": "sv", "danish": "da", "norwegian": "no",
+    "portuguese": "pt", "dutch": "nl", "swedish": "sv", "danish": "da", "norwegian": "nb",
     "finnish": "fi", "polish": "pl", "russian": "ru", "latin": "la", "greek": "el",
     "czech": "cs", "hungarian": "hu", "esperanto": "eo", "catalan": "ca",
 }  # fmt: skip
-# The commonest function words of the languages espeak-ng reads best: enough to tell a book's
-# language from a few thousand of its words.
-_STOPWORDS = {
-    "en": "the and of to a in that it was he i his you with for had as her not but",
-    "de": "der die und das nicht zu sie ich er es den ein in mit sich auf dem war",
-    "fr": "de la le et les des il un une que à du est en pas je elle qui dans l d j qu n",
-    "es": "de la que el en y los se del las un por con no una su para es al",
-    "it": "di e il la che un a per non in è una si del le con da sono gli",
-    "pt": "de a o que e do da em um para é com não uma os no se na por",
-    "nl": "de en het van een ik te dat die in is niet je hij zijn op met",
-    "sv": "och att det som en på är av för med den till inte har de om",
-}  # fmt: skip
-_STOPWORD_SETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 
 
 class TextReader:
@@ -93,8 +83,9 @@ def read_book(source: Path, options: SplitOptions | None = None) -> Book:
             path=source,
             hint="add text to it, or point audiobook at the manuscript",
         )
-    language, language_source = _language(meta, found, chapters)
-    cover, cover_mime = _find_cover(folder)
+    language, language_source = book_language(meta, found, chapters)
+    cover_file = find_cover(folder)
+    cover, cover_mime = read_cover(cover_file) if cover_file else (None, "")
     return Book(
         title=meta.title or found.get("title") or _title_from_name(source),
         author=meta.author or found.get("author") or "Unknown",
@@ -107,7 +98,7 @@ def read_book(source: Path, options: SplitOptions | None = None) -> Book:
         sources=tuple(files),
         skipped=tuple(skipped),
         cover=cover,
-        cover_mime=cover_mime,
+        cover_mime=cover_mime or "image/jpeg",
     )
 
 
@@ -194,7 +185,11 @@ def strip_gutenberg(text: str, found: dict[str, str], skipped: list[Skipped]) ->
     return body, True
 
 
-def _language(meta: BookMeta, found: dict[str, str], chapters: list[Chapter]) -> tuple[str, str]:
+def book_language(
+    meta: BookMeta, found: dict[str, str], chapters: Sequence[Chapter]
+) -> tuple[str, str]:
+    """The book's language and where it came from: book.toml, the manuscript's own metadata,
+    detection from its text, or the default."""
     if meta.language:
         return meta.language, "book.toml"
     declared = found.get("language", "").strip()
@@ -206,25 +201,12 @@ def _language(meta: BookMeta, found: dict[str, str], chapters: list[Chapter]) ->
     return (detected, "detected") if detected else ("en", "default")
 
 
-def detect_language(text: str) -> str | None:
-    """The language whose function words are most frequent in TEXT, if they are frequent at all."""
-    words = re.findall(r"\w+", text.lower())[:8000]
-    if len(words) < 20:
-        return None
-    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORD_SETS.items()}
-    best = max(scores, key=lambda lang: scores[lang])
-    return best if scores[best] >= 0.1 * len(words) else None
-
-
 def _title_from_name(source: Path) -> str:
     name = source.resolve().name if source.is_dir() else source.stem
     name = re.sub(r"^\d+[\s._-]*", "", name) or name  # "03-the-storm" -> "the storm"
     return re.sub(r"[-_]+", " ", name).strip().title() or "Untitled"
 
 
-def _find_cover(folder: Path) -> tuple[bytes | None, str]:
-    for name in COVER_NAMES:
-        path = folder / name
-        if path.is_file():
-            return path.read_bytes(), "image/png" if name.endswith(".png") else "image/jpeg"
-    return None, "image/jpeg"
+def find_cover(folder: Path) -> Path | None:
+    """The producer's cover image beside the manuscript, if there is one."""
+    return next((folder / n for n in COVER_NAMES if (folder / n).is_file()), None)
