@@ -34,7 +34,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one li
 F = TypeVar("F", bound=Callable[..., Any])
 
 SourceArg = Annotated[
-    Path, typer.Argument(help="The manuscript: a .txt/.md file or a folder of them.")
+    Path,
+    typer.Argument(help="The manuscript: a .txt/.md, .epub or .html file, or a folder of them."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 VoicesOpt = Annotated[

@@ -1,7 +1,9 @@
 """The manuscript in: readers chosen by file type, each producing the same Book.
 
-text (.txt/.md, with chapter splitting in chapters.py); cover checks the cover image, language
-tells the text's language; textnorm turns written text into what is said. Adding a reader is one module beside text.py and one entry in READERS.
+text (.txt/.md, with chapter splitting in chapters.py), epub (EPUB 2 and 3) and html (one
+HTML/XHTML file), the last two sharing html_blocks (markup -> paragraphs, headings, anchors and
+what is not read aloud); cover checks the cover image; textnorm turns written text into what is
+said. Adding a reader is one module beside text.py and one entry in READERS.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from pathlib import Path
 
 from audiobook.book import Book
 from audiobook.config import SplitOptions
-from audiobook.readers import text
+from audiobook.readers import epub, html, text
 from audiobook.readers.interface import Reader
 
-READERS: tuple[Reader, ...] = (text.READER,)
+READERS: tuple[Reader, ...] = (text.READER, epub.READER, html.READER)
 DEFAULT = text.READER  # what reads a file of any other type, and says so if it cannot
 
 

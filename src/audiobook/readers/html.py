@@ -1,0 +1,123 @@
+"""One HTML or XHTML file in: headings h1-h3 as chapters -> the same Book the text reader makes.
+
+The markup is read by html_blocks.py, as the EPUB reader reads each of its documents. Chapters
+start at the highest heading level (h1, h2 or h3) that the file uses more than once, so that a
+lone <h1> with the book's title above <h2> chapters is the title, not a chapter; a higher
+heading with no text of its own (a part) is said with the chapter after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from audiobook.book import Block, Book, SceneBreak, Skipped
+from audiobook.config import SplitOptions, load_book_meta
+from audiobook.errors import InputError
+from audiobook.readers.chapters import Section, paragraph, split_sections
+from audiobook.readers.cover import read_cover
+from audiobook.readers.html_blocks import Break, Heading, Item, Omitted, Text, parse_html
+from audiobook.readers.text import book_language, decode_text, find_cover
+
+SUFFIXES = (".html", ".htm", ".xhtml")
+MAX_BYTES = 64 << 20  # a whole novel in one HTML file is a few MB
+
+
+class HtmlReader:
+    """A single .html/.xhtml file, or a folder (text/) that holds one."""
+
+    name = "html"
+    suffixes = SUFFIXES
+
+    def read(self, source: Path, options: SplitOptions) -> Book:
+        return read_html(source, options)
+
+
+READER = HtmlReader()
+
+
+def read_html(source: Path, options: SplitOptions) -> Book:
+    path = _html_file(source)
+    folder = source if source.is_dir() else source.parent
+    meta = load_book_meta(folder)
+    with path.open("rb") as fh:
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InputError(
+            f"larger than {MAX_BYTES >> 20} MB: not one book", path=path, hint="split it"
+        )
+    parsed = parse_html(decode_text(data, path), alt_text=options.alt_text)
+    sections = _sections(parsed.items, parsed.notes, options)
+    # Text before the first heading that is not prose (a title, a byline) is front matter.
+    split = split_sections(sections, replace(options, front_matter=True))
+    if not split.chapters:
+        raise InputError(
+            "no speakable words in the file",
+            path=path,
+            hint="add text to it, or point audiobook at the manuscript",
+        )
+    declared = parsed.language or ""
+    language, language_source = book_language(meta, {"language": declared}, split.chapters)
+    cover_file = find_cover(folder)
+    cover, mime = read_cover(cover_file) if cover_file else (None, "")
+    title = parsed.title or next((i.text for i in parsed.items if isinstance(i, Heading)), "")
+    return Book(
+        title=meta.title or title or path.stem.replace("-", " ").title(),
+        author=meta.author or parsed.meta.get("author") or "Unknown",
+        narrator=meta.narrator or "Unknown",
+        language=language,
+        language_source=language_source,
+        meta=meta,
+        chapters=tuple(split.chapters),
+        source=source,
+        sources=(path,),
+        skipped=tuple(split.skipped),
+        cover=cover,
+        cover_mime=mime or "image/jpeg",
+    )
+
+
+def _html_file(source: Path) -> Path:
+    if not source.is_dir():
+        if not source.exists():
+            raise InputError("no such file or folder", path=source, hint="check the path")
+        return source
+    found = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    if len(found) != 1:
+        raise InputError(
+            f"the folder holds {len(found)} HTML files",
+            path=source,
+            hint="keep the book in one HTML file, or name the file to read",
+        )
+    return found[0]
+
+
+def _sections(items: list[Item], notes: dict[str, str], options: SplitOptions) -> list[Section]:
+    levels = [i.level for i in items if isinstance(i, Heading) and i.level <= 3]
+    repeated = [lv for lv in sorted(set(levels)) if levels.count(lv) > 1]
+    chapter_level = repeated[0] if repeated else min(levels, default=0)
+    sections: list[Section] = []
+    heading: str | None = None
+    blocks: list[Block | Skipped] = []
+    referred: list[str] = []
+
+    def close() -> None:
+        if options.notes and referred:
+            said = [notes[ref] for ref in referred if ref in notes]
+            blocks.extend([SceneBreak(), *(paragraph(text) for text in said)] if said else [])
+        sections.append(Section(heading, tuple(blocks)))
+
+    for item in items:
+        if isinstance(item, Heading) and item.level <= chapter_level:
+            close()
+            heading, blocks, referred = item.text, [], []
+        elif isinstance(item, Text | Heading):
+            blocks.append(paragraph(item.text))
+            if isinstance(item, Text):
+                referred += [ref for ref in item.notes if ref not in referred]
+        elif isinstance(item, Break):
+            blocks.append(SceneBreak())
+        elif isinstance(item, Omitted) and not (options.notes and item.text in notes.values()):
+            blocks.append(Skipped(item.reason, item.text))  # (notes read at the end are not)
+    close()
+    return sections
