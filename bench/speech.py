@@ -59,8 +59,8 @@ def reference(text: str) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    from tests.espeak_reference import reference_seconds
     from tests.engines.test_worker import prose
+    from tests.espeak_reference import reference_seconds
 
     from audiobook.readers import read_book
 
