@@ -3,7 +3,9 @@ Prejudice).
 
 Run by hand: `.venv/bin/python bench/check.py [RENDERED_DIR]`. Without a folder, renders Pride
 and Prejudice from ../shared/corpus first (minutes). Times `check --quick` and the full check in
-fresh processes (medians of 3 and 1), with `python -c pass` as the reference in the same run.
+fresh processes (medians of 3 and 1), with `python -c pass` as the reference in the same run;
+then the full check against `check --report` (target: at most 10% more), alternating, medians
+of 2 each.
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ def main() -> None:
         print(f"reference python -c pass: {python:6.2f} s")
         print(f"check --quick:            {quick:6.2f} s (exit {code_quick})")
         print(f"check (decodes all):      {full:6.2f} s (exit {code_full})")
+        plain, reported = [full], []
+        for _ in range(2):
+            report = Path(tmp) / "report.html"
+            reported.append(timed([*check, "--report", str(report)], 1)[0])
+            if len(plain) < 2:
+                plain.append(timed(check, 1)[0])
+        base, extra = statistics.median(plain), statistics.median(reported)
+        print(f"check --report:           {extra:6.2f} s  ({extra / base - 1:+.1%} on check's "
+              f"{base:.2f} s; report {report.stat().st_size / 2**20:.1f} MB)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 from audiobook.errors import AudiobookError, InputError
 from audiobook.files import sha256
 from audiobook.manifest import MANIFEST, read_manifest
-from audiobook.mastering.levels import measure_file
+from audiobook.mastering.levels import Levels, measure_file
 from audiobook.mastering.profiles import PROFILES, Profile
 from audiobook.outputs.tags import (
     ID3_VERSION,
@@ -54,8 +54,17 @@ class Limits:
     tolerance: float = 0.02  # relative, for pinned durations
 
 
-def check_book(folder: Path, quick: bool = False, limits: Limits | None = None) -> list[Result]:
-    """Every check of every file the manifest lists; bad input (no manifest) raises InputError."""
+def check_book(
+    folder: Path,
+    quick: bool = False,
+    limits: Limits | None = None,
+    measured: dict[str, Levels] | None = None,
+) -> list[Result]:
+    """Every check of every file the manifest lists; bad input (no manifest) raises InputError.
+
+    MEASURED, when given, receives each chapter's levels over time from the decode the checks
+    make anyway (for the report): no file is decoded twice.
+    """
     limits = limits or Limits()
     manifest = read_manifest(folder)
     profile = PROFILES.get(manifest.get("profile", "acx"), PROFILES["acx"])
@@ -66,7 +75,7 @@ def check_book(folder: Path, quick: bool = False, limits: Limits | None = None) 
         results += _guarded(
             chapter["file"],
             lambda c=chapter, n=position: _check_chapter(
-                folder, manifest, c, n, profile, quick, limits
+                folder, manifest, c, n, profile, quick, limits, measured
             ),
         )
     if "book" in manifest:
@@ -103,6 +112,7 @@ def _check_chapter(
     profile: Profile,
     quick: bool,
     limits: Limits,
+    measured: dict[str, Levels] | None = None,
 ) -> Iterator[Result]:
     name = chapter["file"]
     path = folder / name
@@ -133,10 +143,11 @@ def _check_chapter(
     # A chapter far shorter than its text means text was lost.
     rate = manifest.get("voice", {}).get("rate_wpm") or 175
     spoken = chapter.get("words", 0) / rate * 60
+    low, high = plausible_seconds(chapter.get("words", 0), rate)
     yield Result(
         name,
         "plausible",
-        0.5 * spoken <= info.seconds <= 3 * spoken + 30,
+        low <= info.seconds <= high,
         f"{info.seconds:.1f} s for {chapter.get('words', 0)} words at {rate} wpm "
         f"(about {spoken:.0f} s of speech)",
     )
@@ -167,7 +178,9 @@ def _check_chapter(
         return
     digest = sha256(path)
     yield Result(name, "sha256", digest == chapter.get("sha256"), digest[:16] + "…")
-    levels = measure_file(path, profile.sample_rate)
+    levels = measure_file(path, profile.sample_rate, series=measured is not None)
+    if measured is not None:
+        measured[name] = levels
     decoded_ok = not levels.errors and abs(levels.seconds - info.seconds) <= DURATION_TOLERANCE_S
     yield Result(
         name,
@@ -196,6 +209,12 @@ def _check_chapter(
         floor_low < levels.noise_floor_db <= floor_high,
         f"{levels.noise_floor_db:.2f} dBFS (allowed above {floor_low:g}, at most {floor_high:g})",
     )
+
+
+def plausible_seconds(words: int, rate_wpm: int) -> tuple[float, float]:
+    """The durations a chapter of WORDS at RATE_WPM may have; shorter means text was lost."""
+    spoken = words / rate_wpm * 60
+    return 0.5 * spoken, 3 * spoken + 30
 
 
 def _check_tags(

@@ -258,6 +258,10 @@ def check(
         Path | None,
         typer.Option("--save-expect", help="Write this render's durations, to pin them."),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write a self-contained HTML report with plots here."),
+    ] = None,
     min_seconds: Annotated[float, typer.Option(help="Shortest chapter allowed.")] = 1.0,
     max_minutes: Annotated[float, typer.Option(help="Longest chapter allowed.")] = 120.0,
     as_json: JsonOpt = False,
@@ -272,7 +276,17 @@ def check(
         expect=checks.load_expect(expect) if expect else None,
         tolerance=_percent(tolerance),
     )
-    results = checks.check_book(folder, quick=quick, limits=limits)
+    measured: dict | None = None
+    if report is not None:
+        from audiobook import report as reports
+
+        reports.require()
+        measured = {}
+    results = checks.check_book(folder, quick=quick, limits=limits, measured=measured)
+    if report is not None:
+        page = reports.report_html(folder, results, measured or {})
+        with atomic_write(report) as tmp:
+            tmp.write_text(page, encoding="utf-8")
     if save_expect is not None:
         with atomic_write(save_expect) as tmp:
             doc = {"durations": checks.pinned_durations(folder)}

@@ -39,7 +39,6 @@ import re
 import shutil
 import struct
 import subprocess
-import time
 import uuid
 import zipfile
 import zlib
@@ -50,6 +49,8 @@ from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
+
+from .. import debian
 
 MIMETYPE = b"application/epub+zip"
 OPF_PATH = "OEBPS/content.opf"
@@ -815,10 +816,6 @@ def epub_with_traversal_member(path: Path) -> Path:
 
 # --------------------------------------------------------------------------- EPUBCheck
 
-_INSTALL_TIMEOUT = 600.0
-_install_failure: str | None = None  # why the one automatic install failed, once tried
-_install_tried = False
-
 
 def epubcheck() -> str | None:
     """The path of the ``epubcheck`` command if installed (Debian: apt-get install epubcheck)."""
@@ -838,65 +835,9 @@ def epubcheck_argv(command: str | None = None) -> list[str] | None:
     return [java, "-jar", os.path.realpath(command)] if java else None
 
 
-def _apt_get(args: list[str], deadline: float) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(
-        ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=300", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=max(deadline - time.monotonic(), 1.0),
-        check=False,
-    )
-
-
-def _try_install() -> str | None:
-    """Install Debian's epubcheck once; None when it worked, otherwise why not."""
-    deadline = time.monotonic() + _INSTALL_TIMEOUT
-    install = ["install", "-y", "--no-install-recommends", "epubcheck"]
-    try:
-        policy = subprocess.run(
-            ["apt-cache", "policy", "epubcheck"], capture_output=True, text=True, timeout=60
-        )
-        if "Candidate:" not in policy.stdout or "Candidate: (none)" in policy.stdout:
-            _apt_get(["update"], deadline)
-        result = _apt_get(install, deadline)
-        if result.returncode != 0:
-            _apt_get(["update"], deadline)  # stale lists: the archive moved on
-            result = _apt_get(install, deadline)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"apt-get failed: {error}"
-    if result.returncode != 0:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-1:]
-        return f"apt-get install epubcheck failed: {' '.join(tail)}"
-    return None
-
-
 def require_epubcheck() -> str:
-    """The ``epubcheck`` command, or skip the test.
-
-    When it is missing and ``CI`` is set and we are root with apt-get, this tries once per test
-    session (quietly, for at most ten minutes) ``apt-get install -y --no-install-recommends
-    epubcheck``, updating the package lists first when needed.
-    """
-    global _install_failure, _install_tried
-    command = epubcheck()
-    if (
-        command is None
-        and not _install_tried
-        and os.environ.get("CI")
-        and hasattr(os, "geteuid")
-        and os.geteuid() == 0
-        and shutil.which("apt-get")
-    ):
-        _install_tried = True
-        _install_failure = _try_install()
-        command = epubcheck()
-    if command is None:
-        reason = "EPUBCheck is not installed: apt-get install epubcheck"
-        if _install_failure:
-            reason += f" (the automatic install failed: {_install_failure})"
-        pytest.skip(reason)
+    """The ``epubcheck`` command, or skip the test (installed first in CI: tests/debian.py)."""
+    command = debian.require("epubcheck", epubcheck, "EPUBCheck")
     if epubcheck_argv(command) is None:
         pytest.skip(f"EPUBCheck ({command}) is a jar and needs Java: apt-get install default-jre")
     return command

@@ -18,6 +18,8 @@ from audiobook.mastering import ffmpeg
 SILENCE_DB = -150.0  # what a run of exact zeros measures as, instead of minus infinity
 NOISE_WINDOW_S = 0.4  # ACX: lowest RMS over 0.4 s windows, moved 0.1 s at a time
 NOISE_HOP_S = 0.1
+SERIES_MIN_S = 0.5  # short enough that a paragraph's pause shows as a dip
+SERIES_POINTS = 1500  # per plot: a two-hour chapter is then drawn at about 5 s a point
 
 
 def to_db(amplitude: float) -> float:
@@ -31,6 +33,12 @@ class Levels:
     noise_floor_db: float
     seconds: float
     errors: tuple[str, ...] = ()  # what the decoder reported about damaged data
+    # Over time, for plots (check --report): RMS in dBFS of each SERIES_STEP_S window, and where
+    # the sample peak and the quietest 0.4 s window (the noise floor) are, in seconds.
+    series_db: tuple[float, ...] = ()
+    series_step_s: float = 0.0
+    peak_s: float = 0.0
+    floor_s: float = 0.0
 
 
 class LevelMeter:
@@ -45,6 +53,7 @@ class LevelMeter:
         self._total_energy = 0.0
         self._count = 0
         self._peak = 0.0
+        self._peak_at = 0  # the sample where the peak is
 
     def feed(self, samples: np.ndarray) -> None:
         x = samples.astype(np.float64, copy=False)
@@ -53,8 +62,11 @@ class LevelMeter:
         # einsum, not np.dot: dot goes to OpenBLAS, whose threads then spin on the other cores
         # after every call (5 s of CPU a 6-chapter render, taken from ffmpeg; measured).
         self._total_energy += float(np.einsum("i,i->", x, x))
+        magnitude = np.abs(x)
+        where = int(np.argmax(magnitude))
+        if magnitude[where] > self._peak:
+            self._peak, self._peak_at = float(magnitude[where]), self._count + where
         self._count += x.size
-        self._peak = max(self._peak, float(np.max(np.abs(x))))
         x = np.concatenate([self._pending, x]) if self._pending.size else x
         whole = (x.size // self.hop) * self.hop
         if whole:
@@ -62,20 +74,40 @@ class LevelMeter:
             self._hop_energy.append(np.einsum("ij,ij->i", blocks, blocks))
         self._pending = x[whole:].copy()
 
-    def result(self) -> Levels:
+    def result(self, series: bool = False) -> Levels:
+        """The levels; with SERIES, also the RMS over time (at most SERIES_POINTS windows)."""
         rms = math.sqrt(self._total_energy / self._count) if self._count else 0.0
         hops = np.concatenate(self._hop_energy) if self._hop_energy else np.zeros(0)
         n = self.hops_per_window
+        floor_at = 0
         if hops.size >= n:
             window_energy = np.convolve(hops, np.ones(n), mode="valid")
-            floor = math.sqrt(float(window_energy.min()) / (n * self.hop))
+            floor_at = int(np.argmin(window_energy))
+            floor = math.sqrt(float(window_energy[floor_at]) / (n * self.hop))
         else:  # shorter than one window: the whole thing is the window
             floor = rms
-        return Levels(
+        levels = Levels(
             rms_db=round(to_db(rms), 2),
             peak_db=round(to_db(self._peak), 2),
             noise_floor_db=round(to_db(floor), 2),
             seconds=self._count / self.sample_rate,
+        )
+        if not series or not hops.size:
+            return levels
+        # Windows of whole hops: at least SERIES_MIN_S, and no more than SERIES_POINTS of them.
+        per = max(round(SERIES_MIN_S / NOISE_HOP_S), math.ceil(hops.size / SERIES_POINTS))
+        usable = (
+            hops[: hops.size // per * per].reshape(-1, per).sum(axis=1)
+            if hops.size >= per
+            else hops[:0]
+        )
+        series_db = tuple(round(to_db(math.sqrt(e / (per * self.hop))), 1) for e in usable.tolist())
+        return replace(
+            levels,
+            series_db=series_db,
+            series_step_s=per * NOISE_HOP_S,
+            peak_s=round(self._peak_at / self.sample_rate, 2),
+            floor_s=round(floor_at * self.hop / self.sample_rate, 2),
         )
 
 
@@ -86,16 +118,17 @@ def measure_samples(samples: np.ndarray, sample_rate: int) -> Levels:
     return meter.result()
 
 
-def measure_file(path: Path, sample_rate: int = 44100) -> Levels:
-    """Decode PATH with ffmpeg and measure it; raises ToolError if it does not decode."""
+def measure_file(path: Path, sample_rate: int = 44100, series: bool = False) -> Levels:
+    """Decode PATH with ffmpeg and measure it (with SERIES, over time too, from the same
+    decode); raises ToolError if it does not decode."""
     reader = ffmpeg.Reader(
         ["-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
     )
-    levels = measure_f32_stream(reader.chunks(1 << 20), sample_rate)
+    levels = measure_f32_stream(reader.chunks(1 << 20), sample_rate, series)
     return replace(levels, errors=tuple(reader.errors))
 
 
-def measure_f32_stream(chunks: Iterable[bytes], sample_rate: int) -> Levels:
+def measure_f32_stream(chunks: Iterable[bytes], sample_rate: int, series: bool = False) -> Levels:
     """Levels of a stream of little-endian float32 samples, cut anywhere."""
     meter = LevelMeter(sample_rate)
     leftover = b""
@@ -104,7 +137,7 @@ def measure_f32_stream(chunks: Iterable[bytes], sample_rate: int) -> Levels:
         usable = len(data) - len(data) % 4
         meter.feed(np.frombuffer(data[:usable], dtype="<f4"))
         leftover = data[usable:]
-    return meter.result()
+    return meter.result(series)
 
 
 def _as_float(samples: np.ndarray) -> np.ndarray:
