@@ -161,6 +161,22 @@ def test_a_hostile_epub_is_one_line_exit_2(tmp_path: Path, make, message: str) -
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_an_epub_whose_text_is_encrypted_is_refused_not_read_as_noise(tmp_path: Path) -> None:
+    encryption = (
+        '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+        'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData>'
+        '<enc:CipherData><enc:CipherReference URI="OEBPS/c1.xhtml"/></enc:CipherData>'
+        "</enc:EncryptedData></encryption>"
+    )
+    docs = [Doc("c1.xhtml", f"<h2>One</h2><p>{PROSE}</p>")]
+    path = build_epub(
+        tmp_path / "drm.epub", docs, [NavEntry("One", "c1.xhtml")],
+        extra_files={"META-INF/encryption.xml": encryption.encode()},
+    )  # fmt: skip
+    with pytest.raises(InputError, match=r"is DRM-protected: 'OEBPS/c1\.xhtml' is encrypted"):
+        read_book(path)
+
+
 def test_a_corrupt_cover_in_the_epub_is_an_error_naming_it(tmp_path: Path) -> None:
     docs = [Doc("c1.xhtml", f"<h2>One</h2><p>{PROSE}</p>")]
     path = build_epub(tmp_path / "b.epub", docs, [NavEntry("One", "c1.xhtml")], cover=b"not png")

@@ -166,17 +166,31 @@ class Package:
             return data.decode("utf-8", "replace")
 
     def spine(self) -> Iterator[tuple[str, bool]]:
-        """(content document, linear) in reading order."""
+        """(content document, linear) in reading order; refused when the text is encrypted."""
         spine = next(_children(self.opf, "spine"), None)
         if spine is None:
             raise self.error("its package has no spine (no reading order)")
+        encrypted = self.encrypted()
         for ref in _children(spine, "itemref"):
             item = self.items.get(ref.get("idref", ""))
             if item is None:
                 raise self.error(f"its spine names {ref.get('idref')!r}, which is not in it")
             if item[0] not in self.zip.NameToInfo:
                 raise self.error(f"its spine names {item[0]!r}, which the file does not hold")
+            if item[0] in encrypted:
+                # DRM: the bytes are ciphertext, which would be read aloud as noise.
+                raise self.error(
+                    f"is DRM-protected: {item[0]!r} is encrypted",
+                    hint="render a DRM-free edition of the book (public-domain EPUBs are)",
+                )
             yield item[0], ref.get("linear", "yes").strip().lower() != "no"
+
+    def encrypted(self) -> set[str]:
+        """The members META-INF/encryption.xml lists (fonts are often obfuscated: harmless)."""
+        if "META-INF/encryption.xml" not in self.zip.NameToInfo:
+            return set()
+        listed = _children(self.xml("META-INF/encryption.xml"), "CipherReference")
+        return {self.resolve("", ref.get("URI", "")) for ref in listed if ref.get("URI")}
 
     def navigation(self) -> list[NavEntry]:
         """The table of contents: the EPUB 3 nav document's toc, else the EPUB 2 NCX."""
