@@ -315,3 +315,21 @@ def test_whole_corpus_books(
     name: str, count: int, first: str, language: str, not_a_chapter: str | None
 ) -> None:
     check_book(CORPUS / name, count, first, language, not_a_chapter)
+
+
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        ("THE WINTER SEASON", "The Winter Season"),
+        ("The Winter of the Wolves", "The Winter of the Wolves"),
+        ("'Tis Winter", "'Tis Winter"),
+        ("'a", None),  # a word, not a title
+        ("The snow fell all night.", None),  # a sentence
+        ("Chapter 1", None),  # a heading of a kind the book does not use
+    ],
+)
+def test_a_lone_title_line_above_the_first_chapter_is_the_title(first: str, title: str) -> None:
+    split = split_chapters(f"{first}\n\nCHAPTER ONE\n\nIt was cold.\n\nCHAPTER TWO\n\nIt snowed.\n")
+    assert split.metadata.get("title") == title
+    spoken = [p.text for c in split.chapters for p in c.paragraphs]
+    assert (first in spoken) == (title is None and "Chapter" not in first)

@@ -335,8 +335,11 @@ def _lone_title(body: list[Block | Skipped]) -> bool:
     heading = _classify(text, None)
     if heading is not None and heading.kind != "caps":
         return False  # "Chapter 1", "I.": a heading of a kind the book does not use, not a title
-    significant = [w for w in words if w.lower() not in _SMALL_WORDS]
-    return bool(significant) and all(w[0].isupper() or not w[0].isalpha() for w in significant)
+    # Every significant word starts with a capital letter ("'Tis" by its T; "1984" has none).
+    initials = [
+        next((ch for ch in w if ch.isalpha()), "") for w in words if w.lower() not in _SMALL_WORDS
+    ]
+    return any(initials) and all(ch.isupper() for ch in initials if ch)
 
 
 def _drop_tables_of_contents(
