@@ -223,6 +223,17 @@ def read_tags(path: Path) -> dict[str, str]:
     return out
 
 
+def read_cover(path: Path) -> tuple[bytes, str] | None:
+    """The front cover PATH's ID3 tag holds, as (image bytes, MIME type), if it has one."""
+    try:
+        pictures = ID3(path, translate=False).getall("APIC")
+    except ID3NoHeaderError:
+        return None
+    except MutagenError as exc:
+        raise ToolError(f"could not read tags: {exc}", path=path) from None
+    return (pictures[0].data, pictures[0].mime) if pictures else None
+
+
 def read_id3_chapters(path: Path) -> list[ChapterMark]:
     """The CHAP frames of PATH in the order its CTOC lists them."""
     id3 = ID3(path, translate=False)
