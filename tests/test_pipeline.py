@@ -33,7 +33,9 @@ class FakeEngine:
         return [VoiceInfo("gmw/en-us", "English (America)", ("en-us",), "Male")]
 
     def identity(self) -> str:
-        return "a tone per word"
+        # What its audio depends on, as for a real engine: a fake that fails on other words
+        # must not share cache entries with this one.
+        return f"a tone per word; fails on {self.fail_on!r}"
 
     def close(self) -> None:
         pass

@@ -16,7 +16,7 @@ from typing import Any
 from audiobook.book import Book
 from audiobook.cache import Cache, content_key
 from audiobook.chapter_job import ChapterResult, entry_aac
-from audiobook.errors import AudiobookError
+from audiobook.errors import AudiobookError, debug_traceback, from_os_error
 from audiobook.files import sha256
 from audiobook.manifest import book_section
 from audiobook.outputs import write_book_files
@@ -68,6 +68,9 @@ def build_book(
         written = write_book_files(context, outputs)
     except AudiobookError as exc:
         return BookResult(error=str(exc))
+    except OSError as exc:  # a full disk, a folder gone: the chapters stay, the book is not built
+        debug_traceback(exc)
+        return BookResult(error=f"not built: {from_os_error(exc)}")
     return BookResult(book_section(key, written))
 
 

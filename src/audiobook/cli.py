@@ -20,7 +20,16 @@ from rich.console import Console
 from rich.table import Table
 
 from audiobook import __version__
-from audiobook.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, AudiobookError, InputError
+from audiobook.errors import (
+    DEBUG_ENV,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    AudiobookError,
+    InputError,
+    debug_traceback,
+    from_os_error,
+)
 
 app = typer.Typer(
     help="Turn a manuscript into a mastered, tagged text-to-speech audiobook, offline.",
@@ -65,8 +74,14 @@ def handle_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except AudiobookError as exc:
+            debug_traceback(exc)
             err.print(f"audiobook: error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:  # the disk or the file system: one line too, with what to do
+            debug_traceback(exc)
+            error = from_os_error(exc)
+            err.print(f"audiobook: error: {error}", markup=False)
+            raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             err.print("audiobook: interrupted", markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -85,8 +100,12 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks with the errors (for bug reports).")
+    ] = False,
 ) -> None:
-    pass
+    if debug:  # the environment, so that the render's threads and processes see it too
+        os.environ[DEBUG_ENV] = "1"
 
 
 @app.command()

@@ -6,12 +6,17 @@ traceback.
 
 from __future__ import annotations
 
+import errno
+import os
+import sys
+import traceback
 from pathlib import Path
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the run went through but something failed (a chapter, a check)
 EXIT_BAD_INPUT = 2  # bad input or usage: nothing was attempted
 EXIT_INTERRUPTED = 130
+DEBUG_ENV = "AUDIOBOOK_DEBUG"  # 1: tracebacks for bug reports, besides the one-line errors
 
 
 class AudiobookError(Exception):
@@ -42,3 +47,31 @@ class ToolError(AudiobookError):
 
 class SpeechError(AudiobookError):
     """The engine could not speak some text, even after retries."""
+
+
+# What to do about the faults a disk or a folder gives, by errno.
+_OS_HINTS = {
+    errno.ENOSPC: "free some space, or write to another disk (render --out)",
+    errno.EDQUOT: "free some space, or write to another disk (render --out)",
+    errno.EROFS: "the file system is read-only: write to another folder (render --out)",
+    errno.EACCES: "check the folder's permissions, or write to another one",
+    errno.EPERM: "check the folder's permissions, or write to another one",
+    errno.ENOENT: "the folder went away while writing: check it and run again",
+}
+
+
+def from_os_error(exc: OSError) -> AudiobookError:
+    """A fault of the disk or the file system as the one-line error users see: the file (its
+    final name, not the hidden temporary one), what went wrong, and what to do."""
+    name = exc.filename2 if exc.filename2 is not None else exc.filename
+    path = Path(str(name)) if name is not None else None
+    if path is not None and path.name.startswith(".") and path.name.endswith(".tmp"):
+        path = path.with_name(path.name[1:-4])  # atomic_write's temporary: say the real file
+    message = (exc.strerror or str(exc)).lower()
+    return AudiobookError(message, path=path, hint=_OS_HINTS.get(exc.errno or 0, "run again"))
+
+
+def debug_traceback(exc: BaseException) -> None:
+    """EXC's traceback on stderr when AUDIOBOOK_DEBUG=1 (or --debug): for bug reports."""
+    if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        traceback.print_exception(exc, file=sys.stderr)

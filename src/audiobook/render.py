@@ -27,7 +27,7 @@ from audiobook.chapter_job import (
     tool_versions,
 )
 from audiobook.config import SplitOverrides, load_cast
-from audiobook.errors import AudiobookError, InputError
+from audiobook.errors import AudiobookError, InputError, debug_traceback, from_os_error
 from audiobook.files import FolderBusy, exclusive, remove_leftovers
 from audiobook.plan import ChapterJob, check_voice_names, make_jobs
 from audiobook.readers import read_book
@@ -121,10 +121,13 @@ def _run_chapters(
             job = futures[future]
             try:
                 result = future.result()
-            except AudiobookError as exc:
+            except (AudiobookError, OSError) as exc:
+                # A fault of this chapter (the engine, a full disk): recorded, the others go on.
+                debug_traceback(exc)
+                error = from_os_error(exc) if isinstance(exc, OSError) else exc
                 result = ChapterResult(
                     job.chapter.index, job.chapter.title, job.file_name, job.chapter.words,
-                    error=str(exc),
+                    error=str(error),
                 )  # fmt: skip
             results.append(result)
             if progress:
