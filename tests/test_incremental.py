@@ -145,3 +145,36 @@ def test_a_second_render_into_a_busy_folder_is_refused(
     first.stderr.read()  # let it finish: it was not disturbed
     assert first.wait(timeout=120) == 0
     assert run_cli("check", "audio", cwd=tmp_path).returncode == 0
+
+
+def test_a_damaged_cache_entry_is_discarded_with_a_warning_and_made_again(
+    tmp_path: Path, cache: dict[str, str]
+) -> None:
+    write_book(tmp_path)
+    first = render(tmp_path, cache)
+    before = digests(tmp_path)
+    keys = {c["file"]: c for c in first["chapters"]}
+    entries = {p.name: p for p in (tmp_path / "cache" / "chapters").glob("*/*") if p.is_dir()}
+    assert len(entries) == 3
+    first_entry, second_entry = sorted(entries.values())[:2]
+    # One entry's AAC twin cut short (a killed copy, a full disk): the M4B would be broken.
+    aac = first_entry / "chapter.aac"
+    aac.write_bytes(aac.read_bytes()[: aac.stat().st_size // 2])
+    # Another's MP3 damaged, and its chapter file gone, so that the render must copy it again.
+    mp3 = second_entry / "chapter.mp3"
+    data = bytearray(mp3.read_bytes())
+    data[5000:5100] = bytes(100)
+    mp3.write_bytes(bytes(data))
+    for name in keys:
+        (tmp_path / "audio" / name).unlink()
+    result = run_cli("render", "--json", "--jobs", "2", cwd=tmp_path, env=cache)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 2, result.stderr
+    assert all("damaged since it was cached: making it again" in w for w in warnings)
+    assert {str(aac), str(mp3)} == {w.split(": ")[3] for w in warnings}
+    again = json.loads(result.stdout)
+    assert sorted(c["cached"] for c in again["chapters"]) == [False, False, True]
+    assert digests(tmp_path) == before  # the same bytes as before the damage
+    check = run_cli("check", cwd=tmp_path)
+    assert check.returncode == 0, check.stdout

@@ -5,7 +5,10 @@ every utterance's text and voice, every pause; the profile; the versions of audi
 espeak-ng and ffmpeg). It holds the untagged chapter MP3, its AAC twin for the M4B (raw frames
 and their sizes), and what was measured. Entries are built in a temporary folder and renamed into
 place, so a crash leaves no half-written entry, only a temporary folder that `clean` or the next
-put removes.
+put removes. Every entry also holds the sha256 of each of its files (checksums.json, written last:
+an entry without it is not complete), and a reader names the files it is about to use, which are
+checked first: an entry that was truncated or damaged since is discarded (CorruptEntry), and the
+caller makes it again, instead of building a book from it that fails `check`.
 
 Location: $AUDIOBOOK_CACHE, else $XDG_CACHE_HOME/audiobook, else ~/.cache/audiobook.
 """
@@ -18,13 +21,18 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ENV_VAR = "AUDIOBOOK_CACHE"
 FORMAT = 2  # bump when what an entry holds changes
+CHECKSUMS = "checksums.json"
+
+
+class CorruptEntry(Exception):
+    """An entry whose files no longer match their checksums: it has been discarded."""
 
 
 def default_cache_dir() -> Path:
@@ -45,13 +53,34 @@ class Cache:
         self.root = root or default_cache_dir()
         self.chapters = self.root / "chapters"
 
-    def get(self, key: str) -> Path | None:
-        """The entry's folder, if it is complete."""
+    def get(self, key: str, verify: Sequence[str] = ()) -> Path | None:
+        """The entry's folder, if it is complete; the files named in VERIFY are checked against
+        their checksums first, and a mismatch discards the entry and raises CorruptEntry."""
         entry = self.chapters / key[:2] / key
-        if (entry / "meta.json").is_file():
-            os.utime(entry)  # recently used: what a size-based clean-up would keep
-            return entry
-        return None
+        try:
+            sums = json.loads((entry / CHECKSUMS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # absent, half-made, or from before entries carried checksums
+        for name in verify:
+            try:
+                intact = _sha256(entry / name) == sums.get(name)
+            except OSError:
+                intact = False
+            if not intact:
+                self.discard(key)
+                raise CorruptEntry(f"{entry / name}: damaged since it was cached")
+        os.utime(entry)  # recently used: what a size-based clean-up would keep
+        return entry
+
+    def discard(self, key: str) -> None:
+        """Remove the entry KEY (a damaged one): the next put makes it again."""
+        entry = self.chapters / key[:2] / key
+        aside = entry.with_name(f".{key[:12]}-discarded-{os.getpid()}")
+        try:
+            os.replace(entry, aside)  # out of the way at once, for other readers too
+        except OSError:
+            return
+        shutil.rmtree(aside, ignore_errors=True)
 
     @contextmanager
     def put(self, key: str) -> Iterator[Path]:
@@ -64,6 +93,8 @@ class Cache:
         work = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=final.parent))
         try:
             yield work
+            sums = {p.name: _sha256(p) for p in sorted(work.iterdir()) if p.is_file()}
+            (work / CHECKSUMS).write_text(json.dumps(sums, indent=1), encoding="utf-8")
             if final.exists():  # another job put the same content first: keep one
                 shutil.rmtree(final, ignore_errors=True)
             os.replace(work, final)
@@ -91,3 +122,11 @@ class Cache:
             for work in shard.glob(".*") if shard.is_dir() else []:
                 if work.stat().st_mtime < limit:
                     shutil.rmtree(work, ignore_errors=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

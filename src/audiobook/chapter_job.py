@@ -20,7 +20,7 @@ from typing import Any
 
 from audiobook import __version__, engines
 from audiobook.audio import Pause, Speech
-from audiobook.cache import Cache, content_key
+from audiobook.cache import Cache, CorruptEntry, content_key
 from audiobook.engines.interface import SpeechEngine
 from audiobook.files import atomic_write, sha256
 from audiobook.mastering.ffmpeg import ffmpeg_version
@@ -33,10 +33,12 @@ from audiobook.plan import ChapterJob, Say, Step, plan, tags_key
 from audiobook.readers.textnorm import apply_lexicon, normalize
 
 AAC_FRAMES, AAC_SIZES = "chapter.aac", "chapter.aac.sizes"  # in a cache entry
+ENTRY_FILES = ("chapter.mp3", AAC_FRAMES, AAC_SIZES, "meta.json")
 
 # Progress events, from the chapters' threads: (event, chapter index, title, detail):
 # "book" (detail: the book's words), "start" (utterances to speak; 0 when cached),
-# "step" (utterances spoken), "master" (None), "done" (the ChapterResult).
+# "step" (utterances spoken), "master" (None), "done" (the ChapterResult), "warning" (a message:
+# a damaged cache entry, made again).
 Progress = Callable[[str, int, str, Any], None]
 EngineFactory = Callable[[], SpeechEngine]
 
@@ -115,7 +117,23 @@ def run_chapter(
     file_key = content_key("file", key, tags_key(job.book), asdict(job.item))
     final = out_dir / job.file_name
     unchanged = previous and not force and previous.get("key") == file_key and final.exists()
-    if unchanged and final.stat().st_size == previous.get("bytes") and cache.get(key):
+    index, title = job.chapter.index, job.chapter.title
+
+    def cached_entry(files: tuple[str, ...]) -> Path | None:
+        """The cache entry, its FILES checked; a damaged one is discarded and made again."""
+        try:
+            return cache.get(key, verify=files)
+        except CorruptEntry as exc:
+            if progress:
+                progress("warning", index, title, f"{exc}: making it again")
+            return None
+
+    # The file is there as the last render wrote it: only its AAC twin (for the M4B) is read.
+    if (
+        unchanged
+        and final.stat().st_size == previous.get("bytes")
+        and cached_entry((AAC_FRAMES, AAC_SIZES))
+    ):
         return ChapterResult(
                 index=job.chapter.index, title=job.chapter.title, file=job.file_name,
                 words=job.chapter.words, duration_ms=previous["duration_ms"],
@@ -123,10 +141,9 @@ def run_chapter(
                 peak_db=previous.get("peak_db", 0.0), cached=True, key=key, file_key=file_key,
                 bytes=previous["bytes"],
             )  # fmt: skip
-    entry = None if force else cache.get(key)
+    entry = None if force else cached_entry(ENTRY_FILES)
     cached = entry is not None
     retries = 0
-    index, title = job.chapter.index, job.chapter.title
     said = [s for s in steps if isinstance(s, Say)]
     if progress:
         progress("start", index, title, 0 if entry else len(said))

@@ -527,6 +527,9 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
     def event(self, kind: str, index: int, title: str, detail: Any) -> None:
+        if kind == "warning":  # not progress: said even with --quiet
+            err.print(f"audiobook: warning: chapter {index} ({title}): {detail}", markup=False)
+            return
         if self.quiet:
             return
         if self.bar is not None:
