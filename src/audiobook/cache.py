@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from audiobook.files import sha256
+
 ENV_VAR = "AUDIOBOOK_CACHE"
 FORMAT = 2  # bump when what an entry holds changes
 CHECKSUMS = "checksums.json"
@@ -63,7 +65,7 @@ class Cache:
             return None  # absent, half-made, or from before entries carried checksums
         for name in verify:
             try:
-                intact = _sha256(entry / name) == sums.get(name)
+                intact = sha256(entry / name) == sums.get(name)
             except OSError:
                 intact = False
             if not intact:
@@ -93,7 +95,7 @@ class Cache:
         work = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=final.parent))
         try:
             yield work
-            sums = {p.name: _sha256(p) for p in sorted(work.iterdir()) if p.is_file()}
+            sums = {p.name: sha256(p) for p in sorted(work.iterdir()) if p.is_file()}
             (work / CHECKSUMS).write_text(json.dumps(sums, indent=1), encoding="utf-8")
             if final.exists():  # another job put the same content first: keep one
                 shutil.rmtree(final, ignore_errors=True)
@@ -122,11 +124,3 @@ class Cache:
             for work in shard.glob(".*") if shard.is_dir() else []:
                 if work.stat().st_mtime < limit:
                     shutil.rmtree(work, ignore_errors=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
