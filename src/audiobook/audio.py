@@ -24,3 +24,11 @@ class Speech:
 @dataclass(frozen=True)
 class Pause:
     ms: int
+
+
+def clock(seconds: float) -> str:
+    """A duration as listeners read it: "4:05", "1:02:03"."""
+    seconds = round(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from audiobook import __version__
+from audiobook.audio import clock
 from audiobook.errors import (
     DEBUG_ENV,
     EXIT_FAILED,
@@ -153,7 +154,7 @@ def render(
     else:
         table = Table("#", "chapter", "duration", "file", "", title=f"{summary.book.title}")
         for r in summary.results:
-            shown = _clock(r.duration_ms / 1000) if r.ok else "[red]failed[/red]"
+            shown = clock(r.duration_ms / 1000) if r.ok else "[red]failed[/red]"
             note = "cached" if r.cached else (f"{r.retries} retries" if r.retries else "")
             table.add_row(str(r.index), r.title, shown, str(out_dir / r.file), note)
         out.print(table)
@@ -213,11 +214,11 @@ def chapters(
         "#", "title", "words", "est. duration", "first words",
         title=f"{book.title} by {book.author}",
         caption=f"language {book.language} ({book.language_source}), {rate} wpm, "
-        f"{book.words} words, {_clock(sum(c.estimated_seconds(rate) for c in book.chapters))}",
+        f"{book.words} words, {clock(sum(c.estimated_seconds(rate) for c in book.chapters))}",
     )  # fmt: skip
     for c in book.chapters:
         first = " ".join(c.paragraphs[0].text.split()[:8]) + " …" if c.paragraphs else ""
-        table.add_row(str(c.index), c.title, str(c.words), _clock(c.estimated_seconds(rate)), first)
+        table.add_row(str(c.index), c.title, str(c.words), clock(c.estimated_seconds(rate)), first)
     out.print(table)
     _report_skipped(book)
 
@@ -462,13 +463,6 @@ def _require_explicit(path: Path, default: Path) -> None:
         raise InputError("file not found", path=path, hint="check the --voices path")
 
 
-def _clock(seconds: float) -> str:
-    seconds = round(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
 def _summary_json(summary: Any) -> dict[str, Any]:
     return {
         "ok": not summary.failed,
@@ -539,7 +533,7 @@ class _Progress:
             err.print(f"chapter {index}: {title}{note}", markup=False)
         elif kind == "done":
             if detail.ok:
-                took = _clock(detail.duration_ms / 1000)
+                took = clock(detail.duration_ms / 1000)
                 err.print(f"chapter {index} done: {took} of audio", markup=False)
             else:
                 err.print(f"chapter {index} failed: {detail.error}", markup=False)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from audiobook import __version__
+from audiobook.audio import clock
 from audiobook.check import NOISE_FLOOR_RANGE, Result, plausible_seconds
 from audiobook.errors import InputError
 from audiobook.manifest import MANIFEST, read_manifest
@@ -67,7 +68,7 @@ def report_html(
                 index=c["index"],
                 title=c["title"],
                 file=c["file"],
-                duration=_clock(c["duration_ms"] / 1000),
+                duration=clock(c["duration_ms"] / 1000),
                 words=c.get("words", 0),
                 ok=all(r.ok for r in own),
                 figures=[(r.check, r.detail, r.ok) for r in own if r.check in _FIGURES],
@@ -91,7 +92,7 @@ def report_html(
         passed=sum(r.ok for r in results),
         failed=sum(not r.ok for r in results),
         files=len({r.file for r in results}),
-        total=_clock(total_s),
+        total=clock(total_s),
         chapters=chapters,
         failing_chapters=[c for c in chapters if not c.ok],
         book_failed=book_failed,
@@ -188,10 +189,3 @@ def _book_plot(chapters: list[dict[str, Any]], by_file: dict[str, list[Result]],
     ax.grid(True, linewidth=0.3)
     ax.legend(loc="upper left", fontsize=8)
     return _svg(figure)
-
-
-def _clock(seconds: float) -> str:
-    seconds = round(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

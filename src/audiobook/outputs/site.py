@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from xml.etree import ElementTree
 
+from audiobook.audio import clock
 from audiobook.outputs.feed import FeedBook, FeedChapter, chapters_json, podcast_feed
 
 # Apple asks for 1400-3000 px square; the page shows a smaller one.
@@ -101,11 +102,10 @@ def write_site(book: SiteBook, out: Path) -> None:
     page = template.render(
         book=book,
         cover="cover-600.jpg" if covers else None,
-        total=_clock(sum(c.seconds for c in book.chapters)),
-        chapters=[(c, _clock(c.start), _clock(c.seconds)) for c in book.chapters],
+        total=clock(sum(c.seconds for c in book.chapters)),
+        chapters=[(c, clock(c.start), clock(c.seconds)) for c in book.chapters],
         downloads=downloads,
         whole=whole,
-        clock=_clock,
     )
     (out / "index.html").write_text(page, encoding="utf-8")
 
@@ -184,13 +184,6 @@ def _size(path: Path) -> str:
             return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1000
     return ""
-
-
-def _clock(seconds: float) -> str:
-    seconds = round(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 # --- checking a site -------------------------------------------------------------------------

@@ -17,13 +17,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from audiobook.book import Block, Book, Paragraph, SceneBreak, Skipped
+from audiobook.book import Book, Skipped
 from audiobook.config import BookMeta, SplitOptions, load_book_meta
 from audiobook.errors import InputError
-from audiobook.readers.chapters import Section, paragraph, split_sections
+from audiobook.readers.chapters import Section, split_sections
 from audiobook.readers.cover import prepare_cover, read_cover
 from audiobook.readers.epub_package import MATTER_LABEL, Metadata, Package
-from audiobook.readers.html_blocks import Anchor, Break, Heading, Item, Omitted, Text, parse_html
+from audiobook.readers.html_blocks import (
+    Anchor,
+    Heading,
+    Item,
+    Omitted,
+    SectionBlocks,
+    Text,
+    parse_html,
+)
+from audiobook.readers.interface import one_file
 from audiobook.readers.text import book_language, find_cover
 
 SUFFIXES = (".epub",)
@@ -43,7 +52,7 @@ READER = EpubReader()
 
 
 def read_epub(source: Path, options: SplitOptions) -> Book:
-    path = _epub_file(source)
+    path = one_file(source, SUFFIXES, "EPUB")
     folder = source if source.is_dir() else source.parent
     book_meta = load_book_meta(folder)
     with Package(path) as package:
@@ -82,21 +91,6 @@ def read_epub(source: Path, options: SplitOptions) -> Book:
         cover=cover_data[0] if cover_data else None,
         cover_mime=cover_data[1] if cover_data else "image/jpeg",
     )
-
-
-def _epub_file(source: Path) -> Path:
-    if not source.is_dir():
-        if not source.exists():
-            raise InputError("no such file or folder", path=source, hint="check the path")
-        return source
-    found = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
-    if len(found) != 1:
-        raise InputError(
-            f"the folder holds {len(found)} EPUB files",
-            path=source,
-            hint="keep one book in a folder, or name the EPUB to read",
-        )
-    return found[0]
 
 
 def _merged_meta(book_meta: BookMeta, found: Metadata) -> BookMeta:
@@ -195,35 +189,17 @@ def _section(
     if omitted and omitted != "not read":
         items = _omitted(items, omitted)
     heading = label
-    blocks: list[Block | Skipped] = []
-    pages: list[str] = []
-    referred: list[str] = []
-    readable = False
+    section = SectionBlocks(notes, options.notes)
     titled = False
     for item in items:
-        if isinstance(item, Heading) and label is not None and not (readable or titled):
+        if isinstance(item, Heading) and label is not None and not (section.readable or titled):
             heading, titled = item.text, True  # the chapter's heading, as the text prints it
             continue
-        if isinstance(item, Text | Heading):
-            readable = True
-            blocks.append(paragraph(item.text))
-            if isinstance(item, Text):
-                referred += [ref for ref in item.notes if ref not in referred]
-        elif isinstance(item, Break):
-            blocks.append(SceneBreak())
-        elif isinstance(item, Omitted):
-            if item.reason == "page number":
-                pages.append(item.text)
-            elif not (options.notes and item.reason == "footnote" and item.text in notes.values()):
-                blocks.append(Skipped(item.reason, item.text))
-    if options.notes and referred:
-        said = [notes[ref] for ref in referred if ref in notes]
-        if said:
-            blocks.append(SceneBreak())
-            blocks += [Paragraph(text) for text in said]
-    if pages:
-        blocks.append(Skipped("page numbers", " ".join(pages)))
-    if omitted or (not readable and any(isinstance(b, Skipped) for b in blocks)):
+        section.add(item)
+    blocks = section.finish()
+    if section.pages:
+        blocks.append(Skipped("page numbers", " ".join(section.pages)))
+    if omitted or (not section.readable and any(isinstance(b, Skipped) for b in blocks)):
         # A navigation entry for something not read (a licence, a copyright page): no
         # chapter, and no title said with the next one; its text is listed as not spoken.
         heading = None

@@ -80,6 +80,7 @@ class Package:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._read = 0
+        self._texts: dict[str, str] = {}
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -106,6 +107,8 @@ class Package:
                     item.get("media-type", ""),
                     props,
                 )
+        # The EPUB 3 navigation document, if the package names one.
+        self._nav = next((path for path, _, props in self.items.values() if "nav" in props), None)
 
     def __enter__(self) -> Package:
         return self
@@ -154,7 +157,16 @@ class Package:
             raise self.error(f"{name!r} is not well-formed XML ({exc})") from None
 
     def text(self, name: str) -> str:
-        data = self.read(name)
+        """A content document as text; the nav document, read for its toc and its landmarks,
+        is decoded once and kept (only it: the book's text is not held)."""
+        if name in self._texts:
+            return self._texts[name]
+        text = self._decode(name, self.read(name))
+        if name == self._nav:
+            self._texts[name] = text
+        return text
+
+    def _decode(self, name: str, data: bytes) -> str:
         if _ENTITY.search(data[:65536]):
             raise self.error(f"{name!r} declares XML entities, which a book never needs")
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -194,7 +206,7 @@ class Package:
 
     def navigation(self) -> list[NavEntry]:
         """The table of contents: the EPUB 3 nav document's toc, else the EPUB 2 NCX."""
-        nav = next((path for path, _, props in self.items.values() if "nav" in props), None)
+        nav = self._nav
         if nav is not None:
             entries = _NavParser.entries(self.text(nav), posixpath.dirname(nav), self)
             if entries:
@@ -277,7 +289,7 @@ class Package:
             kind, href = ref.get("type", "").lower(), ref.get("href", "")
             if kind in MATTER and href:
                 found[self.resolve(self.base, href), _fragment(href)] = MATTER[kind]
-        nav = next((path for path, _, props in self.items.values() if "nav" in props), None)
+        nav = self._nav
         if nav is not None:
             base = posixpath.dirname(nav)
             for kind, href in _LandmarksParser.entries(self.text(nav)):

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from audiobook.book import Block, Book, SceneBreak, Skipped
+from audiobook.book import Book, Skipped
 from audiobook.config import SplitOptions, load_book_meta
 from audiobook.errors import InputError
-from audiobook.readers.chapters import Section, paragraph, split_sections
+from audiobook.readers.chapters import Section, split_sections
 from audiobook.readers.cover import read_cover
-from audiobook.readers.html_blocks import Break, Heading, Item, Omitted, Text, parse_html
+from audiobook.readers.html_blocks import Heading, Item, SectionBlocks, parse_html
+from audiobook.readers.interface import one_file
 from audiobook.readers.text import book_language, decode_text, find_cover
 
 SUFFIXES = (".html", ".htm", ".xhtml")
@@ -37,7 +38,7 @@ READER = HtmlReader()
 
 
 def read_html(source: Path, options: SplitOptions) -> Book:
-    path = _html_file(source)
+    path = one_file(source, SUFFIXES, "HTML")
     folder = source if source.is_dir() else source.parent
     meta = load_book_meta(folder)
     with path.open("rb") as fh:
@@ -77,47 +78,24 @@ def read_html(source: Path, options: SplitOptions) -> Book:
     )
 
 
-def _html_file(source: Path) -> Path:
-    if not source.is_dir():
-        if not source.exists():
-            raise InputError("no such file or folder", path=source, hint="check the path")
-        return source
-    found = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
-    if len(found) != 1:
-        raise InputError(
-            f"the folder holds {len(found)} HTML files",
-            path=source,
-            hint="keep the book in one HTML file, or name the file to read",
-        )
-    return found[0]
-
-
 def _sections(items: list[Item], notes: dict[str, str], options: SplitOptions) -> list[Section]:
     levels = [i.level for i in items if isinstance(i, Heading) and i.level <= 3]
     repeated = [lv for lv in sorted(set(levels)) if levels.count(lv) > 1]
     chapter_level = repeated[0] if repeated else min(levels, default=0)
     sections: list[Section] = []
     heading: str | None = None
-    blocks: list[Block | Skipped] = []
-    referred: list[str] = []
+    section = SectionBlocks(notes, options.notes)
 
     def close() -> None:
-        if options.notes and referred:
-            said = [notes[ref] for ref in referred if ref in notes]
-            blocks.extend([SceneBreak(), *(paragraph(text) for text in said)] if said else [])
+        blocks = section.finish()
+        blocks += [Skipped("page number", page) for page in section.pages]
         sections.append(Section(heading, tuple(blocks)))
 
     for item in items:
         if isinstance(item, Heading) and item.level <= chapter_level:
             close()
-            heading, blocks, referred = item.text, [], []
-        elif isinstance(item, Text | Heading):
-            blocks.append(paragraph(item.text))
-            if isinstance(item, Text):
-                referred += [ref for ref in item.notes if ref not in referred]
-        elif isinstance(item, Break):
-            blocks.append(SceneBreak())
-        elif isinstance(item, Omitted) and not (options.notes and item.text in notes.values()):
-            blocks.append(Skipped(item.reason, item.text))  # (notes read at the end are not)
+            heading, section = item.text, SectionBlocks(notes, options.notes)
+        else:
+            section.add(item)
     close()
     return sections

@@ -18,6 +18,9 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from audiobook.book import Block, SceneBreak, Skipped
+from audiobook.readers.chapters import paragraph
+
 # Elements that end the paragraph before them and start a new one.
 _BLOCKS = {
     "address", "article", "aside", "blockquote", "body", "caption", "dd", "div", "dl", "dt",
@@ -289,3 +292,42 @@ def _types(a: dict[str, str]) -> set[str]:
     """An element's epub:type words and DPUB-ARIA roles ("doc-noteref" -> "noteref")."""
     roles = [r.removeprefix("doc-") for r in a.get("role", "").split()]
     return set(a.get("epub:type", "").split()) | set(roles)
+
+
+class SectionBlocks:
+    """The items of one section as the blocks chapters.split_sections takes: paragraphs, scene
+    breaks and what is not read; with READ_NOTES, the notes its text refers to at its end (and
+    not listed as unread). Page numbers are kept apart, in `pages`, for the reader to list."""
+
+    def __init__(self, notes: dict[str, str], read_notes: bool) -> None:
+        self.notes, self.read_notes = notes, read_notes
+        self.blocks: list[Block | Skipped] = []
+        self.pages: list[str] = []
+        self.readable = False  # whether it has text to read
+        self._referred: list[str] = []
+
+    def add(self, item: Item) -> None:
+        if isinstance(item, Text | Heading):
+            self.readable = True
+            self.blocks.append(paragraph(item.text))
+            if isinstance(item, Text):
+                self._referred += [ref for ref in item.notes if ref not in self._referred]
+        elif isinstance(item, Break):
+            self.blocks.append(SceneBreak())
+        elif isinstance(item, Omitted):
+            if item.reason == "page number":
+                self.pages.append(item.text)
+            elif not (
+                self.read_notes and item.reason == "footnote" and item.text in self.notes.values()
+            ):
+                self.blocks.append(Skipped(item.reason, item.text))
+
+    def _read(self, note: str) -> bool:
+        """Whether NOTE is read at a chapter's end (so it is not listed as not spoken)."""
+        return self.read_notes and note in self.notes.values()
+
+    def finish(self) -> list[Block | Skipped]:
+        said = [self.notes[ref] for ref in self._referred if ref in self.notes]
+        if self.read_notes and said:
+            self.blocks += [SceneBreak(), *(paragraph(text) for text in said)]
+        return self.blocks

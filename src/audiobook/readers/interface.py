@@ -11,6 +11,7 @@ from typing import Protocol, runtime_checkable
 
 from audiobook.book import Book
 from audiobook.config import SplitOptions
+from audiobook.errors import InputError
 
 
 @runtime_checkable
@@ -21,3 +22,20 @@ class Reader(Protocol):
     def read(self, source: Path, options: SplitOptions) -> Book:
         """SOURCE (a file, or a folder of such files) as a Book; bad input raises InputError."""
         ...
+
+
+def one_file(source: Path, suffixes: tuple[str, ...], kind: str) -> Path:
+    """The manuscript a single-file reader reads: SOURCE itself, or the one file of its kind in
+    the folder SOURCE (text/); none or several is an error naming the folder."""
+    if not source.is_dir():
+        if not source.exists():
+            raise InputError("no such file or folder", path=source, hint="check the path")
+        return source
+    found = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+    if len(found) != 1:
+        raise InputError(
+            f"the folder holds {len(found)} {kind} files",
+            path=source,
+            hint=f"keep one book in a folder, or name the {kind} file to read",
+        )
+    return found[0]
