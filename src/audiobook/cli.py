@@ -180,14 +180,14 @@ def chapters(
     as_json: JsonOpt = False,
 ) -> None:
     """Show how SOURCE splits into chapters, without rendering."""
-    from audiobook.config import SplitOverrides, load_cast
+    from audiobook.config import ESPEAK_RATE, SplitOverrides, load_cast
     from audiobook.readers import read_book
 
     _require_explicit(voices, default=Path("voices.toml"))
     cast = load_cast(voices)
     overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
     book = read_book(source, cast.split_options(voices, overrides))
-    rate = cast.narrator.rate
+    rate = cast.narrator.rate or ESPEAK_RATE  # an estimate: Piper voices are near it
     if as_json:
         doc = {
             "title": book.title,
@@ -237,21 +237,28 @@ def _excerpt(text: str, limit: int = 70) -> str:
 @app.command()
 @handle_errors
 def voices(as_json: JsonOpt = False) -> None:
-    """List the voices the speech engine offers (use an id or name in voices.toml)."""
+    """List the voices of every installed engine (use an id or name in voices.toml)."""
     from audiobook import engines
 
     with contextlib.closing(engines.create()) as engine:
         found = engine.voices()
     if as_json:
         doc = [
-            {"id": v.id, "name": v.name, "languages": list(v.languages), "gender": v.gender}
+            {
+                "id": v.id, "name": v.name, "languages": list(v.languages), "gender": v.gender,
+                "engine": v.engine, "quality": v.quality, "sample_rate": v.sample_rate,
+                "speakers": list(v.speakers),
+            }
             for v in found
-        ]
+        ]  # fmt: skip
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return
-    table = Table("id", "name", "languages", "gender")
+    table = Table("engine", "id", "name", "languages", "quality", "Hz", "gender")
     for v in found:
-        table.add_row(v.id, v.name, ", ".join(v.languages), v.gender or "")
+        table.add_row(
+            v.engine, v.id, v.name, ", ".join(v.languages), v.quality or "",
+            str(v.sample_rate or ""), v.gender or "",
+        )  # fmt: skip
     out.print(table)
 
 
@@ -412,7 +419,7 @@ def say(
 
     from audiobook import engines
     from audiobook.audio import Pause
-    from audiobook.config import load_cast
+    from audiobook.config import Voice, load_cast
     from audiobook.files import atomic_write
     from audiobook.mastering.loudness import master_to_mp3
     from audiobook.mastering.profiles import PROFILES
@@ -420,18 +427,23 @@ def say(
     from audiobook.readers.textnorm import apply_lexicon, normalize
 
     _require_explicit(voices, default=Path("voices.toml"))
-    cast = load_cast(voices)
+    written = load_cast(voices)
     if output.suffix.lower() not in (".wav", ".mp3"):
         raise InputError("the output must be a .wav or .mp3 file", path=output)
     with contextlib.closing(engines.create()) as engine:
-        cast = cast.resolve_voices(language, engine.voices(), voices)
-        chosen = cast.voices().get(voice) or cast.narrator.model_copy(update={"voice": voice})
-        if voice not in cast.voices():
-            cast.model_copy(update={"narrator": chosen}).resolve_voices(
-                language, engine.voices(), "--voice"
+        available = engine.voices()
+        cast = written.resolve_voices(language, available, voices)
+        chosen = cast.voices().get(voice)
+        if chosen is None:  # an engine's voice id: the narrator's rate and volume, its engine
+            loose = Voice(voice=voice, rate=written.narrator.rate, volume=written.narrator.volume)
+            chosen = (
+                cast.model_copy(update={"narrator": loose, "characters": {}})
+                .resolve_voices(language, available, "--voice")
+                .narrator
             )
         spoken = normalize(apply_lexicon(text, cast.lexicon), language)
         speech = engine.synthesize(spoken, chosen)
+        pace = engine.pace(chosen)
     with atomic_write(output) as tmp:
         if output.suffix.lower() == ".wav":
             with wave.open(str(tmp), "wb") as wav:
@@ -443,7 +455,10 @@ def say(
             with tempfile.TemporaryDirectory() as work:
                 stitched = stitch([Pause(500), speech, Pause(1000)], Path(work) / "say.raw")
                 master_to_mp3(stitched, PROFILES[cast.output.profile], tmp)
-    err.print(f"said {spoken!r} with {chosen.voice} at {chosen.rate} wpm: {output}", markup=False)
+    err.print(
+        f"said {spoken!r} with {chosen.engine} {chosen.voice} at {pace:.0f} wpm: {output}",
+        markup=False,
+    )
 
 
 @app.command()

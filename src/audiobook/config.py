@@ -30,14 +30,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Voice(_Strict):
-    """One speaking voice: an engine voice id and how it speaks."""
+ENGINE_NAMES = ("espeak", "piper")  # engines/__init__.py registers them
+ESPEAK_RATE, ESPEAK_PITCH = 175, 50  # eSpeak NG's own
 
-    # The narrator's may be left out: the book's language then picks it.
+
+class Voice(_Strict):
+    """One speaking voice: an engine, its voice id and how it speaks."""
+
+    # Left out: a Piper voice of the book's language when one is installed, else eSpeak NG.
+    engine: Literal["espeak", "piper"] | None = None
+    # The narrator's may be left out: the book's language then picks it. A Piper voice may also
+    # be the path of its .onnx file (relative to voices.toml).
     voice: str | None = Field(None, min_length=1, description="engine voice id: `audiobook voices`")
-    rate: int = Field(175, ge=80, le=450, description="words per minute")
+    # Left out: the engine's own pace (eSpeak NG 175; a Piper voice its model's).
+    rate: int | None = Field(None, ge=80, le=450, description="words per minute")
     volume: float = Field(1.0, ge=0.0, le=1.0)
-    pitch: int = Field(50, ge=0, le=99)
+    pitch: int | None = Field(None, ge=0, le=99, description="eSpeak NG only")
+    speaker: str | int | None = Field(None, description="a multi-speaker Piper model's speaker")
 
 
 class Timing(_Strict):
@@ -129,7 +138,7 @@ class Cast(_Strict):
             skip=tuple(o.skip) or tuple(str(s) for s in self.chapters.skip),
             target_words=o.target_words or self.chapters.target_words,
             max_minutes=self.chapters.max_minutes,
-            rate_wpm=self.narrator.rate,
+            rate_wpm=self.narrator.rate or ESPEAK_RATE,
             notes=self.chapters.notes,
             alt_text=self.chapters.alt_text,
         )
@@ -151,38 +160,172 @@ class Cast(_Strict):
     def resolve_voices(
         self, language: str, engine_voices: Sequence[EngineVoice], source: Path | str
     ) -> Cast:
-        """The narrator's voice picked from LANGUAGE if voices.toml names none; every voice id
-        checked against the engine's list, with close matches in the error."""
-        narrator = self.narrator
-        if narrator.voice is None:
-            picked = voice_for_language(language, engine_voices)
-            if picked is None:
-                raise InputError(
-                    f"narrator.voice: the engine has no voice for the language {language!r}",
-                    path=source,
-                    hint="name one from `audiobook voices` in voices.toml",
-                )
-            narrator = narrator.model_copy(update={"voice": picked})
-        # An id ("gmw/en-us"), its short form ("en-us"), a name, or a language ("en-gb").
-        known = sorted({n for v in engine_voices for n in (v.id, v.short_id, v.name, *v.languages)})
-        for key, voice in {"narrator": narrator, **self.characters}.items():
-            if voice.voice in known:
-                continue
-            close = difflib.get_close_matches(str(voice.voice), known, n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            where = "narrator" if key == "narrator" else f"characters.{key}"
+        """Every voice made exact: its engine, its voice id (the narrator's picked from LANGUAGE
+        if voices.toml names none: a Piper voice when one is installed, else eSpeak NG's), and
+        the settings its engine takes. An unknown voice is an error with close matches; a
+        setting the engine cannot honour is an error naming the key."""
+        folder = Path(source).parent
+        resolved = {
+            key: _resolve_voice(key, voice, language, engine_voices, source, folder)
+            for key, voice in self.voices().items()
+        }
+        narrator = resolved.pop("narrator")
+        return self.model_copy(update={"narrator": narrator, "characters": resolved})
+
+
+def _resolve_voice(
+    key: str,
+    voice: Voice,
+    language: str,
+    engine_voices: Sequence[EngineVoice],
+    source: Path | str,
+    folder: Path,
+) -> Voice:
+    where = "narrator" if key == "narrator" else f"characters.{key}"
+    installed = {v.engine for v in engine_voices}
+    if voice.engine is not None and voice.engine not in installed:
+        hint = (
+            "install it and a voice: pip install 'audiobook[piper]'"
+            if voice.engine == "piper"
+            else "check the installation"
+        )
+        message = f"{where}.engine: {voice.engine!r} is not installed or has no voices"
+        raise InputError(message, path=source, hint=hint)
+    engine, name = voice.engine, voice.voice
+    if name is None:
+        engine, name = _voice_for_book(language, engine, engine_voices, where, source)
+    elif name.endswith(".onnx"):  # a Piper model by its path
+        if engine not in (None, "piper") or "piper" not in installed:
             raise InputError(
-                f"{where}.voice: unknown voice {voice.voice!r}",
+                f"{where}.voice: {name!r} is a Piper model, and Piper is not the engine here",
                 path=source,
-                hint=hint + "`audiobook voices` lists the voices the engine offers",
+                hint="set engine = \"piper\" and install it: pip install 'audiobook[piper]'",
             )
-        return self.model_copy(update={"narrator": narrator})
+        model = (folder / Path(name).expanduser()).resolve()
+        if not model.is_file() or not model.with_name(model.name + ".json").is_file():
+            raise InputError(
+                f"{where}.voice: no Piper model at {model} (it needs {model.name} and "
+                f"{model.name}.json beside it)",
+                path=source,
+                hint="check the path, or name an installed voice from `audiobook voices`",
+            )
+        engine, name = "piper", str(model)
+    else:
+        engine = _engine_knowing(name, engine, engine_voices, where, source)
+    return _engine_settings(voice.model_copy(update={"engine": engine, "voice": name}), where,
+                            engine_voices, source)  # fmt: skip
+
+
+def _names(v: EngineVoice) -> tuple[str, ...]:
+    """What a voice may be called in voices.toml: eSpeak NG's id ("gmw/en-us"), its short form
+    ("en-us"), its name or a language ("en-gb"); a Piper voice's id ("en_US-joe-medium")."""
+    if v.engine == "espeak":
+        return (v.id, v.short_id, v.name, *v.languages)
+    return (v.id,)
+
+
+def _engine_knowing(
+    name: str,
+    engine: str | None,
+    engine_voices: Sequence[EngineVoice],
+    where: str,
+    source: Path | str,
+) -> str:
+    """The engine that has the voice NAME (eSpeak NG first, as before Piper came)."""
+    candidates = [v for v in engine_voices if engine is None or v.engine == engine]
+    for v in candidates:
+        if name in _names(v):
+            return v.engine
+    known = sorted({n for v in candidates for n in _names(v)})
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    which = f"the {engine} engine's" if engine else "the engines'"
+    raise InputError(
+        f"{where}.voice: unknown voice {name!r}",
+        path=source,
+        hint=hint + f"`audiobook voices` lists {which} voices",
+    )
+
+
+def _voice_for_book(
+    language: str,
+    engine: str | None,
+    engine_voices: Sequence[EngineVoice],
+    where: str,
+    source: Path | str,
+) -> tuple[str, str]:
+    """The engine and voice for a book in LANGUAGE: Piper's best voice of it when installed
+    (unless voices.toml names the engine), else eSpeak NG's."""
+    for candidate in ("piper", "espeak") if engine is None else (engine,):
+        voices = [v for v in engine_voices if v.engine == candidate]
+        if candidate == "piper":
+            voices.sort(key=lambda v: (-_quality_rank(v.quality), v.id))
+        picked = voice_for_language(language, voices)
+        if picked is not None:
+            return candidate, picked
+    named = f" in the {engine} engine" if engine else ""
+    raise InputError(
+        f"{where}.voice: no voice for the language {language!r}{named}",
+        path=source,
+        hint="name one from `audiobook voices` in voices.toml",
+    )
+
+
+def _quality_rank(quality: str | None) -> int:
+    order = ("x_low", "low", "medium", "high")
+    return order.index(quality) if quality in order else -1
+
+
+def _engine_settings(
+    voice: Voice, where: str, engine_voices: Sequence[EngineVoice], source: Path | str
+) -> Voice:
+    """VOICE with its engine's defaults filled in; a setting the engine has not is an error."""
+    if voice.engine == "espeak":
+        if voice.speaker is not None:
+            raise InputError(
+                f"{where}.speaker: eSpeak NG voices have no speakers",
+                path=source,
+                hint="remove the key, or choose a multi-speaker Piper voice",
+            )
+        return voice.model_copy(
+            update={
+                "rate": voice.rate or ESPEAK_RATE,
+                "pitch": ESPEAK_PITCH if voice.pitch is None else voice.pitch,
+            }
+        )
+    if voice.pitch is not None:
+        raise InputError(
+            f"{where}.pitch: Piper voices have no pitch setting",
+            path=source,
+            hint='remove the key, or choose an eSpeak NG voice (engine = "espeak")',
+        )
+    info = next((v for v in engine_voices if (v.engine, v.id) == ("piper", voice.voice)), None)
+    speakers = info.speakers if info is not None else ()
+    if voice.speaker is not None and info is not None:
+        if not speakers:
+            raise InputError(
+                f"{where}.speaker: the Piper voice {voice.voice} has only one speaker",
+                path=source,
+                hint="remove the key",
+            )
+        if voice.speaker not in speakers and not (
+            isinstance(voice.speaker, int) and 0 <= voice.speaker < len(speakers)
+        ):
+            raise InputError(
+                f"{where}.speaker: the Piper voice {voice.voice} has no speaker {voice.speaker!r}",
+                path=source,
+                hint=f"choose one of {', '.join(speakers[:10])}",
+            )
+    return voice
 
 
 class EngineVoice(Protocol):
     id: str
     name: str
     languages: tuple[str, ...]
+    engine: str
+    quality: str | None
+    speakers: tuple[str, ...]
 
     @property
     def short_id(self) -> str: ...
@@ -196,6 +339,7 @@ def voice_for_language(language: str, voices: Sequence[EngineVoice]) -> str | No
     preferred = {"en": "en-us", "zh": "cmn", "no": "nb"}.get(wanted, wanted)
     for test in (
         lambda v: v.short_id.lower() == preferred,
+        lambda v: preferred in [x.lower() for x in v.languages],
         lambda v: wanted in [x.lower() for x in v.languages],
         lambda v: v.short_id.lower() == primary,
         lambda v: any(x.lower().split("-")[0] == primary for x in v.languages),

@@ -83,14 +83,22 @@ def write_manifest(
     chapters: Sequence[ChapterRecord],
     failed: Sequence[FailureRecord],
     book_files: dict[str, Any] | None,
+    narrator_wpm: float | None = None,
 ) -> None:
+    """NARRATOR_WPM: the pace the narrator's engine really speaks at (its rate, or for a Piper
+    voice without one, its model's own pace as measured): what `check` expects durations of."""
+    voice = cast.narrator
     manifest: dict = {
         "schema": SCHEMA,
         "title": book.title,
         "author": book.author,
         "narrator": book.narrator,
         "language": book.language,
-        "voice": {"id": cast.narrator.voice, "rate_wpm": cast.narrator.rate},
+        "voice": {
+            "id": voice.voice,
+            "rate_wpm": round(narrator_wpm or voice.rate or 175),
+            "engine": voice.engine or "espeak",
+        },
         "profile": cast.output.profile,
         "generator": f"audiobook {__version__}",
         "chapters": [

@@ -65,6 +65,7 @@ def render_book(
     with contextlib.closing(engine_factory()) as probe:
         cast = cast.resolve_voices(book.language, probe.voices(), voices_file)
         tools = tool_versions(probe.identity())
+        narrator_wpm = probe.pace(cast.narrator)
     check_voice_names(book, cast)
     _check_out_dir(out_dir)
     with _exclusive(out_dir):
@@ -85,7 +86,7 @@ def render_book(
         _remove_stale(summary, previous)
         manifest.write_manifest(
             out_dir, book, cast, [r for r in summary.results if r.ok], summary.failed,
-            summary.book_manifest,
+            summary.book_manifest, narrator_wpm,
         )  # fmt: skip
         return summary
 

@@ -7,7 +7,7 @@ import contextlib
 import pytest
 
 from audiobook import engines
-from audiobook.engines import espeak
+from audiobook.engines import espeak, piper
 from audiobook.errors import InputError
 
 
@@ -25,8 +25,12 @@ def test_an_unknown_engine_is_an_input_error_naming_the_known_ones() -> None:
     assert "festival" in str(caught.value) and "espeak" in str(caught.value)
 
 
-def test_the_default_engine_is_espeak_in_a_worker_with_its_identity() -> None:
+def test_every_installed_engine_speaks_in_workers_with_its_identity() -> None:
     with contextlib.closing(engines.create()) as engine:
-        assert engine.identity() == espeak.identity()
-        assert engine.identity().startswith("pyttsx3 ")
-        assert any(v.short_id == "en-us" for v in engine.voices())
+        assert engine.identity().startswith(f"espeak: {espeak.identity()}")
+        assert espeak.identity().startswith("pyttsx3 ")
+        found = engine.voices()
+        assert any(v.short_id == "en-us" and v.engine == "espeak" for v in found)
+        if piper.available():
+            assert f"piper: {piper.identity()}" in engine.identity()
+            assert any(v.engine == "piper" for v in found)

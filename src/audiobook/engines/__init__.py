@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 ENGINES: dict[str, str] = {
     "espeak": "audiobook.engines.espeak",  # eSpeak NG through pyttsx3
+    "piper": "audiobook.engines.piper",  # Piper's neural voices (the `piper` extra)
 }
 DEFAULT_ENGINE = "espeak"
 
@@ -36,8 +37,9 @@ def engine_module(name: str) -> EngineModule:
     return importlib.import_module(module_name)  # type: ignore[return-value]
 
 
-def create(name: str = DEFAULT_ENGINE) -> SpeechEngine:
-    """A ready engine: NAME's backend in worker processes. Module-level, so it pickles."""
-    from audiobook.engines.worker import WorkerEngine
+def create() -> SpeechEngine:
+    """Every installed engine, each voice spoken by its own (engines/dispatch.py), in worker
+    processes. Module-level, so it pickles."""
+    from audiobook.engines.dispatch import EngineDispatch
 
-    return WorkerEngine(name)
+    return EngineDispatch()

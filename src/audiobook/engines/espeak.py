@@ -22,6 +22,15 @@ NAME = "espeak"
 ESPEAK_ENV = "AUDIOBOOK_ESPEAK"  # "bundled", "system", or the path of libespeak-ng
 # Imported by the fork server ahead of any worker (it never starts espeak itself).
 PRELOAD = ("pyttsx3",)
+STATEFUL = True  # its output depends on what the process spoke before (engines/worker.py)
+DEFAULT_RATE = 175  # words per minute: eSpeak NG's own
+DEFAULT_PITCH = 50
+SAMPLE_RATE = 22050  # what the driver writes
+
+
+def available() -> bool:
+    """pyttsx3 is a dependency of audiobook: always there."""
+    return True
 
 
 def identity() -> str:
@@ -105,16 +114,25 @@ class Backend:
         out = []
         for v in self.engine.getProperty("voices"):
             languages = [str(x) for x in (v.languages or [])]
-            out.append({"id": v.id, "name": v.name, "languages": languages, "gender": v.gender})
+            out.append(
+                {
+                    "id": v.id, "name": v.name, "languages": languages, "gender": v.gender,
+                    "sample_rate": SAMPLE_RATE,
+                }
+            )  # fmt: skip
         return out
+
+    def pace(self, voice: dict[str, Any]) -> float:
+        return float(voice.get("rate") or DEFAULT_RATE)
 
     def save(self, text: str, voice: dict[str, Any], path: str) -> None:
         if voice != self._voice:
             self.engine.setProperty("voice", voice["voice"])
-            self.engine.setProperty("rate", voice["rate"])
+            self.engine.setProperty("rate", voice.get("rate") or DEFAULT_RATE)
             self.engine.setProperty("volume", voice["volume"])
             with contextlib.suppress(KeyError):  # not every driver has a pitch
-                self.engine.setProperty("pitch", voice["pitch"])
+                pitch = voice.get("pitch")
+                self.engine.setProperty("pitch", DEFAULT_PITCH if pitch is None else pitch)
             self._voice = dict(voice)
         # espeak's own thread must be idle before runAndWait(): the driver's endLoop() cancels
         # whatever espeak is busy with, and property changes travel through espeak's queue too.

@@ -1,7 +1,8 @@
 """The engine interface: what every speech engine offers the rest of audiobook.
 
-A SpeechEngine is what a chapter job talks to: text and a voice in, 16-bit mono PCM out, the
-voice list, and an identity string for the cache key. A Backend is the part that runs inside a
+A SpeechEngine is what a chapter job talks to: text and a voice in; 16-bit mono PCM, its sample
+rate and each sentence's span out (audio.Speech); the voice list; the pace a voice speaks at; and
+an identity string for the cache key. A Backend is the part that runs inside a
 worker process (engines/worker.py) and talks to the engine's library; an engine module (one per
 engine, registered by name in engines/__init__.py) provides its Backend, its identity and what the
 worker's fork server may import ahead of time.
@@ -29,6 +30,10 @@ class VoiceInfo:
     name: str
     languages: tuple[str, ...]
     gender: str | None
+    engine: str = "espeak"
+    quality: str | None = None  # Piper's: "x_low", "low", "medium", "high"
+    sample_rate: int | None = None
+    speakers: tuple[str, ...] = ()  # a multi-speaker model's speakers
 
     @property
     def short_id(self) -> str:
@@ -43,6 +48,10 @@ class SpeechEngine(Protocol):
 
     def voices(self) -> list[VoiceInfo]: ...
 
+    def pace(self, voice: Voice) -> float:
+        """The words per minute VOICE speaks at (its rate, or the engine's own pace)."""
+        ...
+
     def identity(self) -> str:
         """What the engine's audio depends on (versions, libraries): part of the cache key."""
         ...
@@ -55,8 +64,13 @@ class Backend(Protocol):
 
     def voices(self) -> list[dict[str, Any]]: ...
 
-    def save(self, text: str, voice: dict[str, Any], path: str) -> None:
-        """Speak TEXT in VOICE (a Voice as a dict) into a 16-bit mono WAV file at PATH."""
+    def pace(self, voice: dict[str, Any]) -> float:
+        """The words per minute VOICE (a Voice as a dict) speaks at when it names no rate."""
+        ...
+
+    def save(self, text: str, voice: dict[str, Any], path: str) -> list[tuple[int, int]] | None:
+        """Speak TEXT in VOICE (a Voice as a dict) into a 16-bit mono WAV file at PATH; return
+        each sentence's (first, end) sample, or None where the engine does not know them."""
         ...
 
 
@@ -67,6 +81,10 @@ class EngineModule(Protocol):
     PRELOAD: tuple[str, ...]  # modules a worker's fork server may import before any engine starts
 
     def identity(self) -> str: ...
+
+    def available(self) -> bool:
+        """Whether the engine's library is installed (checked without importing it)."""
+        ...
 
 
 def split_utterances(text: str, max_bytes: int = MAX_UTTERANCE_BYTES) -> list[str]:

