@@ -41,7 +41,8 @@ VOICES_ENV = "AUDIOBOOK_VOICES"  # folders of Piper voices (NAME.onnx + NAME.onn
 THREADS_ENV = "AUDIOBOOK_PIPER_THREADS"  # ONNX Runtime threads per worker (default 1)
 # The fork server imports these ahead of any worker: a worker then starts without paying for
 # numpy and ONNX Runtime again (they load no model and start no threads on import).
-PRELOAD = ("numpy", "onnxruntime", "onnx", "piper.voice")
+# (Not onnx: it takes 0.7 s to import, and only the first worker to load a voice needs it.)
+PRELOAD = ("numpy", "onnxruntime", "piper.voice")
 
 # Each utterance's audio depends on it alone (the noise is drawn from its text): a replaced
 # worker needs no replay of what the failed one spoke.
@@ -50,6 +51,11 @@ STATEFUL = False
 SENTENCE_GAP_MS = 250
 MAX_FRAMES = 1 << 17  # about 25 minutes of one sentence at 22 kHz: never reached
 EDGE_MS = 15  # speech kept around a sentence's non-silent samples when trimming
+# The model's memory grows with what it speaks at once (measured: 240 MB loaded, then about
+# 23 MB a second of speech; a 61 s sentence took 1.6 GB). Longer sentences are spoken a clause at
+# a time (at commas, then between words), joined by a short pause: a worker stays under 0.5 GB.
+MAX_PHONEMES = 160  # about 8 s of speech (phonemes, not ids: an id and a pad each)
+CLAUSE_GAP_MS = 120
 RATE_STEPS = 4  # measured steps from a rate to its length scale (two are usually enough)
 SILENCE_DB = -50.0  # below this a sample is silence, for trimming
 QUALITIES = ("x_low", "low", "medium", "high")  # Piper's names, worst first
@@ -295,7 +301,7 @@ class _LoadedVoice:
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        graph, self.noise_inputs = _noise_as_inputs(model.path)
+        graph, self.noise_inputs = _patched_model(model.path)
         session = onnxruntime.InferenceSession(
             graph, sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -384,10 +390,18 @@ class _LoadedVoice:
         for phonemes in self.voice.phonemize(prepare_text(text, self.model.language)):
             if not phonemes:
                 continue
-            ids = self.voice.phonemes_to_ids(phonemes)
-            audio = _trim(self._run(ids, scales, sid), self.sample_rate)
-            if audio.size == 0:
+            clause_samples = round(gap_samples * CLAUSE_GAP_MS / SENTENCE_GAP_MS)
+            parts = []
+            for clause in _clauses(phonemes):
+                clip = _trim(self._run(self.voice.phonemes_to_ids(clause), scales, sid),
+                             self.sample_rate)  # fmt: skip
+                if clip.size:
+                    if parts and clause_samples:
+                        parts.append(np.zeros(clause_samples, dtype=np.float32))
+                    parts.append(clip)
+            if not parts:
                 continue
+            audio = np.concatenate(parts)
             if pieces and gap_samples:
                 pieces.append(np.zeros(gap_samples, dtype=np.float32))
                 position += gap_samples
@@ -422,6 +436,29 @@ class _LoadedVoice:
                 if frames >= MAX_FRAMES:
                     raise
                 frames = min(frames * 2, MAX_FRAMES)
+
+
+def _clauses(phonemes: list[str]) -> list[list[str]]:
+    """PHONEMES (one sentence) in pieces of at most MAX_PHONEMES: cut after a comma, semicolon
+    or colon where it can be, else at a word boundary, else anywhere (nothing is left out)."""
+    if len(phonemes) <= MAX_PHONEMES:
+        return [phonemes]
+    pieces: list[list[str]] = []
+    start = 0
+    while len(phonemes) - start > MAX_PHONEMES:
+        window = phonemes[start : start + MAX_PHONEMES]
+        cut = next(
+            (i + 1 for i in range(len(window) - 1, MAX_PHONEMES // 4, -1)
+             if window[i] == " " and window[i - 1] in ",;:"),
+            None,
+        )  # fmt: skip
+        if cut is None:
+            cut = next((i + 1 for i in range(len(window) - 1, 0, -1) if window[i] == " "),
+                       len(window))  # fmt: skip
+        pieces.append(phonemes[start : start + cut])
+        start += cut
+    pieces.append(phonemes[start:])
+    return [p for p in pieces if any(ch.strip() for ch in p)]
 
 
 class _PaceMemo:
@@ -464,6 +501,40 @@ class _NoiseInput:
     name: str  # the graph input that replaced a RandomNormalLike node
     channels: int  # the noise's second dimension: 2 in the duration predictor, 192 in the flow
     per_phoneme: bool  # its last dimension is the phoneme count (else the frame count)
+
+
+PATCH_VERSION = 1  # of _noise_as_inputs: a change makes every patched model again
+
+
+def _patched_model(path: Path) -> tuple[bytes | str, list[_NoiseInput]]:
+    """The model with its noise as inputs: patched once and kept in the cache folder, so later
+    workers load it directly (without importing onnx); patched in memory when the cache folder
+    cannot be written."""
+    from audiobook.cache import default_cache_dir
+
+    stat = path.stat()
+    key = _digest(json.dumps([str(path), stat.st_size, stat.st_mtime_ns, PATCH_VERSION]))
+    folder = default_cache_dir() / "piper-models"
+    patched, spec = folder / f"{path.stem}-{key}.onnx", folder / f"{path.stem}-{key}.json"
+    try:
+        inputs = [_NoiseInput(**i) for i in json.loads(spec.read_text(encoding="utf-8"))]
+        if patched.is_file():
+            return str(patched), inputs
+    except (OSError, ValueError, TypeError):
+        pass
+    graph, inputs = _noise_as_inputs(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for target, data in (
+            (patched, graph),
+            (spec, json.dumps([i.__dict__ for i in inputs]).encode()),
+        ):
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+    except OSError:  # a full or read-only cache: this worker patched it in memory, and that is all
+        pass
+    return graph, inputs
 
 
 def _noise_as_inputs(path: Path) -> tuple[bytes, list[_NoiseInput]]:

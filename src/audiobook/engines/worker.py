@@ -171,7 +171,9 @@ class WorkerEngine:
             self._start()
         assert self._conn is not None
         try:
-            self._conn.send(request)
+            # The worker may be gone after saying why (it could not start): that is read below.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._conn.send(request)
             if not self._conn.poll(timeout):
                 self._kill()
                 raise SpeechError(f"the engine hung for {timeout:.0f} s and was stopped")
