@@ -114,6 +114,12 @@ def piper_render(book_path: Path, jobs: int) -> None:
         print(f"audiobook render --jobs {jobs}, empty cache: {full:7.1f} s "
               f"({full / 60:.1f} min), real-time factor {audio / full:.1f}x, "
               f"peak RSS of the process tree {peak / 2**20:.0f} MB")  # fmt: skip
+        sizes = {
+            p.suffix: p.stat().st_size / 2**20
+            for p in (work / "out").iterdir()
+            if p.suffix in (".m4b", ".mp3", ".epub") and not p.name[:2].isdigit()
+        }
+        print("whole-book files: " + ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(sizes.items())))
 
 
 if __name__ == "__main__":

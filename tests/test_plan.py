@@ -16,7 +16,9 @@ def test_plan_speaks_title_then_text_with_pauses_and_scene_breaks(tmp_path: Path
     storm = read_book(write_book(tmp_path)).chapters[1]
     timing = Timing()
     steps = plan(storm, timing)
-    assert steps[:3] == [Pause(timing.head), Say("The Storm"), Pause(timing.after_title)]
+    assert steps[:3] == [
+        Pause(timing.head), Say("The Storm", written="The Storm"), Pause(timing.after_title),
+    ]  # fmt: skip
     assert Pause(timing.scene_break) in steps
     assert steps[-1] == Pause(timing.tail)
     spoken = " ".join(s.text for s in steps[3:] if isinstance(s, Say))
@@ -37,9 +39,9 @@ def test_credits_open_the_first_chapter_and_close_the_last(tmp_path: Path) -> No
     assert opening == "The Harbour Book. Written by Test Author. Narrated by Test Narrator."
     assert closing == "The End."
     steps = plan(book.chapters[0], Timing(), opening=opening)
-    assert steps[1] == Say(opening)
-    assert steps.index(Say("The Harbour")) > 1
+    assert steps[1] == Say(opening, written=opening, run=-1)
+    assert steps.index(Say("The Harbour", written="The Harbour")) > 1
     last = plan(book.chapters[-1], Timing(), closing=closing)
-    assert last[-2:] == [Say("The End."), Pause(Timing().tail)]
+    assert last[-2:] == [Say("The End.", written="The End.", run=-2), Pause(Timing().tail)]
     off = Cast.model_validate({"credits": {"opening": False, "closing_text": "Fin de {title}."}})
     assert credits(book, off) == ("", "Fin de The Harbour Book.")

@@ -36,8 +36,11 @@ def test_render_writes_one_mp3_per_chapter_and_a_manifest(rendered_book: Path) -
     files = sorted(p.name for p in (rendered_book / "audio").iterdir())
     chapter_files = [c["file"] for c in manifest["chapters"]]
     assert chapter_files[0] == "01-the-harbour.mp3"
-    book_files = ["metadata.json", "the-harbour-book.m3u8", "the-harbour-book.m4b"]
-    assert files == sorted([*chapter_files, *book_files, "manifest.json", "the-harbour-book.mp3"])
+    captions = [n for c in manifest["chapters"] for n in c["captions"]]
+    assert captions[:2] == ["01-the-harbour.vtt", "01-the-harbour.srt"]
+    book_files = ["metadata.json", *(f"the-harbour-book.{s}" for s in ("m3u8", "m4b", "mp3"))]
+    book_files += [f"the-harbour-book.{s}" for s in ("vtt", "srt", "epub")]
+    assert files == sorted([*chapter_files, *captions, *book_files, "manifest.json"])
     assert not list((rendered_book / "audio").glob(".*"))  # no temporary files left
 
 
@@ -114,7 +117,9 @@ def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:
     voices = tmp_path / "voices.toml"
     voices.write_text(voices.read_text() + "\n[output]\nbook_files = false\n", encoding="utf-8")
     assert run_cli("render", cwd=tmp_path).returncode == 0
-    assert sorted(p.name for p in (tmp_path / "audio").iterdir()) == ["01-one.mp3", "manifest.json"]
+    assert sorted(p.name for p in (tmp_path / "audio").iterdir()) == [
+        "01-one.mp3", "01-one.srt", "01-one.vtt", "manifest.json",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from typing import Any
 
 from audiobook.book import Book
 from audiobook.cache import Cache, content_key
-from audiobook.chapter_job import ChapterResult, entry_aac
+from audiobook.chapter_job import ChapterResult, entry_aac, entry_timings
 from audiobook.errors import AudiobookError, debug_traceback, from_os_error
 from audiobook.files import sha256
 from audiobook.manifest import book_section
@@ -62,7 +62,9 @@ def build_book(
         entry = cache.get(r.key)
         if entry is None:  # the cache was emptied under us: this render cannot join the book
             return BookResult(error="not built: the cache lost a chapter; render again")
-        chapters.append(ChapterFile(r.title, out_dir / r.file, entry_aac(entry)))
+        chapters.append(
+            ChapterFile(r.title, out_dir / r.file, entry_aac(entry), entry_timings(entry))
+        )
     try:
         context = book_context(chapters, tags, out_dir, slugify(book.title))
         written = write_book_files(context, outputs)

@@ -14,7 +14,7 @@ import contextlib
 import json
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +26,28 @@ from audiobook.files import atomic_write, sha256
 from audiobook.mastering.ffmpeg import ffmpeg_version
 from audiobook.mastering.loudness import master_to_mp3
 from audiobook.mastering.profiles import PROFILES
-from audiobook.mastering.stitch import stitch
+from audiobook.mastering.stitch import STITCH_RATE, stitch
+from audiobook.outputs.captions import (
+    FORMATS,
+    TIMINGS,
+    caption_cues,
+    chapter_caption_names,
+    load_timings,
+    save_timings,
+)
 from audiobook.outputs.m4b import AacTrack, load_track, save_sizes, split_adts
 from audiobook.outputs.tags import mp3_info, write_tags
 from audiobook.plan import ChapterJob, Say, Step, plan, tags_key
 from audiobook.readers.textnorm import apply_lexicon, normalize
+from audiobook.sentences import Timed, pair, words_digest
 
 AAC_FRAMES, AAC_SIZES = "chapter.aac", "chapter.aac.sizes"  # in a cache entry
-ENTRY_FILES = ("chapter.mp3", AAC_FRAMES, AAC_SIZES, "meta.json")
+ENTRY_FILES = ("chapter.mp3", AAC_FRAMES, AAC_SIZES, "meta.json", TIMINGS)
+# What a cache entry holds changed (its timings came): older entries are other keys, not damaged.
+ENTRY_FORMAT = 2
+# The mastered audio lags the stitched by the limiter's lookahead (alimiter's attack, 5 ms, as
+# its latency is not compensated): sentence times in the chapter's file are this much later.
+MASTER_DELAY_S = 0.005
 
 # Progress events, from the chapters' threads: (event, chapter index, title, detail):
 # "book" (detail: the book's words), "start" (utterances to speak; 0 when cached),
@@ -58,6 +72,8 @@ class ChapterResult:
     key: str = ""  # the cache key of its audio
     file_key: str = ""  # the key of the file: its audio and its tags
     bytes: int = 0
+    captions: tuple[str, ...] = ()  # its caption files (NN-title.vtt, .srt)
+    caption_words: tuple[int, str] = (0, "")  # what they must hold: words and their hash
     error: str | None = None
 
     @property
@@ -91,7 +107,29 @@ def chapter_key(job: ChapterJob, steps: list[Step], tools: dict[str, str]) -> st
             said.append(["pause", step.ms])
         else:
             said.append(["say", step.text, job.voices[step.voice].model_dump()])
-    return content_key("chapter", said, asdict(PROFILES[job.profile]), tools)
+    return content_key(f"chapter-{ENTRY_FORMAT}", said, asdict(PROFILES[job.profile]), tools)
+
+
+def chapter_sentences(
+    steps: list[Step], stitched: tuple[tuple[tuple[int, int], ...], ...], rate: int
+) -> list[Timed]:
+    """Each written sentence of the chapter and when it is heard in the chapter's file: the
+    utterances' sentence spans (STITCHED, in samples at RATE, one tuple per Say in order) paired
+    with the text as written, a run of utterances (one paragraph, one voice) at a time."""
+    said = [s for s in steps if isinstance(s, Say)]
+    timed: list[Timed] = []
+    n = 0
+    while n < len(said):
+        run = said[n].run
+        spans: list[tuple[float, float]] = []
+        while n < len(said) and said[n].run == run:
+            delay = MASTER_DELAY_S
+            spans += [(a / rate + delay, b / rate + delay) for a, b in stitched[n]]
+            written = said[n].written
+            n += 1
+        paired = pair(written, [s for s in spans if s[1] > s[0]] or spans)
+        timed += [replace(t, group=run) for t in paired]
+    return timed
 
 
 def run_chapter(
@@ -128,18 +166,24 @@ def run_chapter(
                 progress("warning", index, title, f"{exc}: making it again")
             return None
 
-    # The file is there as the last render wrote it: only its AAC twin (for the M4B) is read.
+    captions = chapter_caption_names(job.file_name) if job.captions else ()
+    said_runs = {s.run: s.written for s in steps if isinstance(s, Say)}  # in order, one per run
+    caption_words = words_digest(said_runs.values()) if job.captions else (0, "")
+    # The file is there as the last render wrote it (its captions too): only its AAC twin and
+    # timings (for the whole-book files) are read.
     if (
         unchanged
         and final.stat().st_size == previous.get("bytes")
-        and cached_entry((AAC_FRAMES, AAC_SIZES))
+        and tuple(previous.get("captions", ())) == captions
+        and all((out_dir / name).exists() for name in captions)
+        and cached_entry((AAC_FRAMES, AAC_SIZES, TIMINGS))
     ):
         return ChapterResult(
                 index=job.chapter.index, title=job.chapter.title, file=job.file_name,
                 words=job.chapter.words, duration_ms=previous["duration_ms"],
                 sha256=previous["sha256"], rms_db=previous.get("rms_db", 0.0),
                 peak_db=previous.get("peak_db", 0.0), cached=True, key=key, file_key=file_key,
-                bytes=previous["bytes"],
+                bytes=previous["bytes"], captions=captions, caption_words=caption_words,
             )  # fmt: skip
     entry = None if force else cached_entry(ENTRY_FILES)
     cached = entry is not None
@@ -166,6 +210,7 @@ def run_chapter(
                     progress("master", index, title, None)
 
             stitched = stitch(speech(), work / "chapter.raw")
+            save_timings(chapter_sentences(steps, stitched.sentences, STITCH_RATE), work / TIMINGS)
             adts = work / "chapter.adts"
             mastered = master_to_mp3(stitched, PROFILES[job.profile], work / "chapter.mp3", adts)
             stitched.path.unlink()
@@ -183,12 +228,21 @@ def run_chapter(
         entry = cache.get(key)
         assert entry is not None
     levels = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-    with atomic_write(final) as tmp:
-        shutil.copyfile(entry / "chapter.mp3", tmp)
-        write_tags(tmp, job.book, job.item)
-        digest = sha256(tmp)
-        # Players count every frame: so do the manifest and the whole-book chapter marks.
-        duration_ms = round(mp3_info(tmp).seconds * 1000)
+    # The captions first, then the MP3: a chapter whose MP3 has its final name has its captions.
+    # If the MP3 cannot be written, the captions just written go too (none without their audio).
+    written = write_chapter_captions(job, entry, out_dir) if job.captions else ()
+    try:
+        with atomic_write(final) as tmp:
+            shutil.copyfile(entry / "chapter.mp3", tmp)
+            write_tags(tmp, job.book, job.item)
+            digest = sha256(tmp)
+            # Players count every frame: so do the manifest and the whole-book chapter marks.
+            duration_ms = round(mp3_info(tmp).seconds * 1000)
+    except BaseException:
+        for name in written:
+            with contextlib.suppress(OSError):
+                (out_dir / name).unlink()
+        raise
     return ChapterResult(
         index=job.chapter.index,
         title=job.chapter.title,
@@ -203,7 +257,33 @@ def run_chapter(
         key=key,
         file_key=file_key,
         bytes=final.stat().st_size,
+        captions=captions,
+        caption_words=caption_words,
     )
+
+
+def write_chapter_captions(job: ChapterJob, entry: Path, out_dir: Path) -> tuple[str, ...]:
+    """NN-title.vtt and .srt beside the chapter's MP3, from its cache entry's timings. Written
+    before the MP3 takes its final name: a chapter listed in the manifest has its captions."""
+    cue_list = caption_cues(load_timings(entry / TIMINGS))
+    names = chapter_caption_names(job.file_name)
+    done: list[str] = []
+    try:
+        for name, format_cues in zip(names, FORMATS.values(), strict=True):
+            with atomic_write(out_dir / name) as tmp:
+                tmp.write_text(format_cues(cue_list), encoding="utf-8")
+            done.append(name)
+    except BaseException:
+        for name in done:
+            with contextlib.suppress(OSError):
+                (out_dir / name).unlink()
+        raise
+    return names
+
+
+def entry_timings(entry: Path) -> tuple[Timed, ...]:
+    """The sentences and their times a chapter job left in its cache entry."""
+    return load_timings(entry / TIMINGS)
 
 
 def entry_aac(entry: Path) -> AacTrack:

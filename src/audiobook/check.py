@@ -7,19 +7,25 @@ mutagen reads tags and stream headers).
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
+import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from mutagen.mp4 import MP4
+
 from audiobook.errors import AudiobookError, InputError
 from audiobook.files import sha256
 from audiobook.manifest import MANIFEST, read_manifest
 from audiobook.mastering.levels import Levels, measure_file
 from audiobook.mastering.profiles import PROFILES, Profile
+from audiobook.outputs.captions import parse
 from audiobook.outputs.tags import (
     ID3_VERSION,
     id3_size,
@@ -28,9 +34,11 @@ from audiobook.outputs.tags import (
     read_mp4_chapters,
     read_tags,
 )
+from audiobook.sentences import words_digest
 
 DURATION_TOLERANCE_S = 0.25
 MARK_TOLERANCE_S = 0.05
+CAPTION_SLACK_S = 0.05  # a cue may end this far past the audio's counted frames (encoder delay)
 # An M4B chapter is whole AAC frames (1024 samples at 22.05 kHz: 46 ms) and carries the next
 # chapter's encoder delay (another frame); an MP3 chapter is whole 26 ms frames. So a chapter's
 # length in the M4B may differ from its MP3's by up to three frames' worth of either.
@@ -124,6 +132,11 @@ def _check_chapter(
     info = mp3_info(path)
     expected_s = chapter["duration_ms"] / 1000
     yield from _check_tags(name, path, manifest, chapter, position, total)
+    for caption in chapter.get("captions", []):
+        yield from _check_captions(
+            folder / caption, info.seconds,
+            (chapter.get("caption_words"), chapter.get("caption_words_sha256")),
+        )  # fmt: skip
     yield Result(
         name,
         "format",
@@ -281,8 +294,111 @@ def _check_book_files(folder: Path, manifest: dict[str, Any], quick: bool) -> It
             digest = sha256(path)
             yield Result(name, "sha256", digest == book["sha256"].get(name), digest[:16] + "…")
     m4b_starts = [m["start_ms"] / 1000 for m in book["chapters"][book["m4b"]]]
+    for key in ("vtt", "srt"):
+        if key in book:
+            yield from _check_captions(folder / book[key], sum(durations), None)
+    if "epub" in book:
+        yield from _check_readalong(folder / book["epub"], len(titles))
     yield from _check_playlist(folder / book["playlist"], manifest)
     yield from _check_metadata(folder / book["metadata"], titles, m4b_starts)
+
+
+def _check_captions(
+    path: Path, seconds: float, words: tuple[int | None, str | None] | None
+) -> Iterator[Result]:
+    """A caption file: its cues in ascending order inside the audio's SECONDS, and (for a
+    chapter's) every word the chapter says, in order (WORDS: their count and hash)."""
+    name = path.name
+    if not path.is_file():
+        yield Result(name, "exists", False, "the file is missing")
+        return
+    try:
+        cue_list = parse(path.read_text(encoding="utf-8"), path.suffix)
+    except (ValueError, UnicodeDecodeError) as exc:
+        yield Result(name, "captions", False, f"not valid {path.suffix[1:].upper()}: {exc}")
+        return
+    problems = []
+    if not cue_list:
+        problems.append("no cues")
+    elif any(c.end <= c.start for c in cue_list):
+        problems.append("a cue ends before it starts")
+    elif any(b.start < a.end for a, b in itertools.pairwise(cue_list)):
+        problems.append("cues overlap or are out of order")
+    elif cue_list[0].start < 0 or cue_list[-1].end > seconds + CAPTION_SLACK_S:
+        problems.append(f"cues run to {cue_list[-1].end:.3f} s, past the audio ({seconds:.3f} s)")
+    if not problems and words is not None and words[1] is not None:
+        count, digest = words_digest(c.text for c in cue_list)
+        if (count, digest) != words:
+            problems.append(f"the cues hold {count} words, not the chapter's {words[0]} in order")
+    yield Result(
+        name, "captions", not problems,
+        "; ".join(problems) or f"{len(cue_list)} cues to {cue_list[-1].end:.1f} s",
+    )  # fmt: skip
+
+
+def _check_readalong(path: Path, chapters: int) -> Iterator[Result]:
+    """The read-along EPUB: an overlay for every chapter, each of its clips pointing at a
+    sentence that is in the chapter's document and inside the audio it names."""
+    name = path.name
+    if not path.is_file():
+        yield Result(name, "exists", False, "the file is missing")
+        return
+    try:
+        problems, clips, overlays = _readalong_problems(path)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
+        yield Result(name, "read-along", False, f"not a read-along EPUB: {exc}")
+        return
+    if overlays != chapters:
+        problems.insert(0, f"{overlays} overlays for {chapters} chapters")
+    yield Result(
+        name, "read-along", not problems,
+        "; ".join(problems[:3]) or f"{overlays} overlays, {clips} clips",
+    )  # fmt: skip
+
+
+def _readalong_problems(path: Path) -> tuple[list[str], int, int]:
+    from defusedxml import ElementTree as SafeTree
+
+    smil_ns, opf_ns = "{http://www.w3.org/ns/SMIL}", "{http://www.idpf.org/2007/opf}"
+    problems: list[str] = []
+    clips = 0
+    with zipfile.ZipFile(path) as z:
+        package = SafeTree.fromstring(z.read("EPUB/package.opf"))
+        items = {i.get("id"): i for i in package.iter(f"{opf_ns}item")}
+        overlays = [i for i in items.values() if i.get("media-overlay")]
+        durations: dict[str, float] = {}
+        for doc in overlays:
+            smil_name = "EPUB/" + items[doc.get("media-overlay")].get("href")
+            text = z.read("EPUB/" + doc.get("href")).decode("utf-8")
+            ids = set(re.findall(r'\sid="([^"]+)"', text))
+            for par in SafeTree.fromstring(z.read(smil_name)).iter(f"{smil_ns}par"):
+                clips += 1
+                target = par.find(f"{smil_ns}text").get("src").partition("#")[2]
+                audio = par.find(f"{smil_ns}audio")
+                src = "EPUB/" + audio.get("src")
+                if src not in durations:
+                    durations[src] = MP4(io.BytesIO(z.read(src))).info.length
+                begin, end = _clock(audio.get("clipBegin")), _clock(audio.get("clipEnd"))
+                if target not in ids:
+                    problems.append(f"{smil_name}: #{target} is not in {doc.get('href')}")
+                if not 0 <= begin < end <= durations[src] + CAPTION_SLACK_S:
+                    problems.append(
+                        f"{smil_name}: clip {begin:.3f}-{end:.3f} s is outside {src} "
+                        f"({durations[src]:.3f} s)"
+                    )
+    return problems, clips, len(overlays)
+
+
+def _clock(value: str | None) -> float:
+    """A SMIL clock value ("0:01:02.345", "62.345s") in seconds."""
+    if value is None:
+        raise ValueError("a clip without its times")
+    if value.endswith("s") and ":" not in value:
+        return float(value[:-1])
+    seconds = 0.0
+    for part in value.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
 
 
 def _check_playlist(path: Path, manifest: dict[str, Any]) -> Iterator[Result]:

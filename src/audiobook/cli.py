@@ -159,7 +159,9 @@ def render(
             table.add_row(str(r.index), r.title, shown, str(out_dir / r.file), note)
         out.print(table)
         if summary.book_manifest:
-            names = ", ".join(summary.book_manifest[k] for k in ("m4b", "mp3", "playlist"))
+            book = summary.book_manifest
+            keys = ("m4b", "mp3", "epub", "playlist", "vtt", "srt")
+            names = ", ".join(book[k] for k in keys if k in book)
             out.print(f"whole book: {names}", markup=False)
     if summary.book_files_error:
         err.print(f"audiobook: the whole-book files were {summary.book_files_error}", markup=False)

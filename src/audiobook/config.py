@@ -62,6 +62,17 @@ class Timing(_Strict):
 class Output(_Strict):
     profile: Literal["acx", "listener"] = "acx"
     book_files: bool = Field(True, description="also the whole book as one .m4b and one .mp3")
+    captions: bool = Field(True, description="WebVTT and SRT captions beside the audio")
+    readalong: bool = Field(True, description="an EPUB 3 that highlights the text as it plays")
+
+    @property
+    def book_captions(self) -> bool:
+        """The whole book's captions go with the whole book's audio."""
+        return self.book_files and self.captions
+
+    @property
+    def book_readalong(self) -> bool:
+        return self.book_files and self.readalong
 
 
 class Credits(_Strict):

@@ -24,7 +24,7 @@ MANIFEST = "manifest.json"
 SCHEMA = 1
 # The whole-book files a render removes when it no longer writes them (a renamed book, book
 # files turned off in voices.toml).
-_BOOK_FILES = ("mp3", "m4b", "playlist", "metadata")
+_BOOK_FILES = ("mp3", "m4b", "playlist", "metadata", "vtt", "srt", "epub")
 
 
 class ChapterRecord(Protocol):
@@ -40,6 +40,8 @@ class ChapterRecord(Protocol):
     rms_db: float
     peak_db: float
     file_key: str
+    captions: tuple[str, ...]  # its caption files beside it (none when turned off)
+    caption_words: tuple[int, str]  # the words its captions hold, and their hash in order
 
 
 class FailureRecord(Protocol):
@@ -113,6 +115,15 @@ def write_manifest(
                 "rms_db": r.rms_db,
                 "peak_db": r.peak_db,
                 "key": r.file_key,
+                **(
+                    {
+                        "captions": list(r.captions),
+                        "caption_words": r.caption_words[0],
+                        "caption_words_sha256": r.caption_words[1],
+                    }
+                    if r.captions
+                    else {}
+                ),
             }
             for r in chapters
         ],
@@ -150,8 +161,9 @@ def listed_files(previous: dict[str, Any]) -> set[str]:
     """The chapter files and whole-book files an earlier render listed."""
     try:
         old = {c["file"] for c in previous.get("chapters", [])}
+        old |= {name for c in previous.get("chapters", []) for name in c.get("captions", [])}
         if "book" in previous:
-            old |= {previous["book"][k] for k in _BOOK_FILES}
+            old |= book_files(previous["book"])
     except (TypeError, KeyError):
         return set()
     return old
@@ -159,7 +171,9 @@ def listed_files(previous: dict[str, Any]) -> set[str]:
 
 def book_files(section: dict[str, Any] | None) -> set[str]:
     """The whole-book files a "book" section lists."""
-    return {section[k] for k in _BOOK_FILES} if section is not None else set()
+    if section is None:
+        return set()
+    return {section[k] for k in _BOOK_FILES if isinstance(section.get(k), str)}
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

@@ -34,8 +34,12 @@ _CREDITS = {
 
 @dataclass(frozen=True)
 class Say:
-    text: str
+    text: str  # what the engine is given: lexicon and normalisation applied
     voice: str = "narrator"
+    # The manuscript's text this was said for, as written (for captions), and which written run
+    # it belongs to: a long paragraph is several utterances of one run. Not part of any key.
+    written: str = ""
+    run: int = 0
 
 
 Step = Say | Pause
@@ -56,6 +60,7 @@ class ChapterJob:
     item: Item
     opening: str = ""  # credits read before the chapter (the first one)
     closing: str = ""  # credits read after it (the last one)
+    captions: bool = True  # NN-title.vtt and .srt beside the chapter's MP3
 
 
 def plan(
@@ -71,10 +76,19 @@ def plan(
     ("{alice: ...}") become utterances in their voice.
     """
     steps: list[Step] = [Pause(timing.head)]
+    runs = 0
+
+    def say(written: str, voice: str = "narrator") -> list[Say]:
+        nonlocal runs
+        runs += 1
+        pieces = split_utterances(prepare(written))
+        return [Say(p, voice, written, runs) for p in pieces if p.strip()]
+
     if opening:
-        steps += [Say(prepare(opening)), Pause(timing.scene_break)]
+        steps += [Say(prepare(opening), written=opening, run=-1), Pause(timing.scene_break)]
     if chapter.spoken_title:
-        steps += [Say(prepare(chapter.spoken_title)), Pause(timing.after_title)]
+        title = chapter.spoken_title
+        steps += [Say(prepare(title), written=title, run=0), Pause(timing.after_title)]
     for i, block in enumerate(chapter.blocks):
         if isinstance(block, SceneBreak):
             steps[-1] = Pause(timing.scene_break)
@@ -82,12 +96,11 @@ def plan(
         assert isinstance(block, Paragraph)
         if block.words:
             for voice, text in voice_runs(block.text):
-                pieces = split_utterances(prepare(text))
-                steps.extend(Say(piece, voice) for piece in pieces if piece.strip())
+                steps.extend(say(text, voice))
         if i < len(chapter.blocks) - 1:
             steps.append(Pause(timing.paragraph))
     if closing:
-        steps += [Pause(timing.scene_break), Say(prepare(closing))]
+        steps += [Pause(timing.scene_break), Say(prepare(closing), written=closing, run=-2)]
     steps.append(Pause(timing.tail))
     return steps
 
@@ -145,6 +158,7 @@ def make_jobs(book: Book, cast: Cast) -> list[ChapterJob]:
             profile=cast.output.profile,
             book=tags,
             item=Item(chapter.title, chapter.index, total),
+            captions=cast.output.captions,
             opening=opening if chapter.index == 1 else "",
             closing=closing if chapter.index == total else "",
         )

@@ -149,6 +149,7 @@ def _run_chapters(
 def _remove_stale(summary: RenderSummary, previous: dict) -> None:
     """Files an earlier render listed that this one did not write (chapters removed, renamed)."""
     keep = {r.file for r in summary.results} | manifest.book_files(summary.book_manifest)
+    keep |= {name for r in summary.results for name in r.captions}
     for name in manifest.listed_files(previous) - keep:
         if "/" not in name and "\\" not in name:
             (summary.out_dir / name).unlink(missing_ok=True)

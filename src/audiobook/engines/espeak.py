@@ -125,7 +125,7 @@ class Backend:
     def pace(self, voice: dict[str, Any]) -> float:
         return float(voice.get("rate") or DEFAULT_RATE)
 
-    def save(self, text: str, voice: dict[str, Any], path: str) -> None:
+    def save(self, text: str, voice: dict[str, Any], path: str) -> list[tuple[int, int]] | None:
         if voice != self._voice:
             self.engine.setProperty("voice", voice["voice"])
             self.engine.setProperty("rate", voice.get("rate") or DEFAULT_RATE)
@@ -139,6 +139,10 @@ class Backend:
         # Without this, under load, an utterance is cut off half-way (measured).
         self._synchronize()
         self._done.clear()
+        driver = getattr(self.engine.proxy, "_driver", None)
+        starts = getattr(driver, "sentence_starts", None)
+        if starts is not None:
+            starts.clear()
         self.engine.save_to_file(text, path)
         # With the espeak driver, the first runAndWait() returns as soon as synthesis has
         # *started*, so the real end is the engine's finished-utterance notification.
@@ -148,6 +152,22 @@ class Backend:
         if not self._completed:
             raise RuntimeError("the engine reported the utterance as not completed")
         self._synchronize()
+        return _spans(starts, path)
+
+
+def _spans(starts_ms: list[int] | None, path: str) -> list[tuple[int, int]] | None:
+    """Sentence spans in samples from espeak's sentence starts (ms): each runs to the next."""
+    if not starts_ms:
+        return None
+    import wave
+
+    with wave.open(path, "rb") as wav:
+        total, rate = wav.getnframes(), wav.getframerate()
+    starts = sorted({min(total, round(ms * rate / 1000)) for ms in starts_ms})
+    if starts[0] > 0:
+        starts[0] = 0  # what precedes the first sentence event is its lead-in
+    ends = [*starts[1:], total]
+    return [(a, b) for a, b in zip(starts, ends, strict=True) if b > a]
 
 
 def _event_driven_espeak() -> str | None:
@@ -172,10 +192,24 @@ def _event_driven_espeak() -> str | None:
     if module_name in sys.modules:
         return name
 
+    from pyttsx3.drivers import _espeak
+
     class EventLoopEspeakDriver(espeak.EspeakDriver):  # type: ignore[misc]
         def __init__(self, proxy: Any) -> None:
             self._ended = threading.Event()
+            self.sentence_starts: list[int] = []  # ms into the utterance, from espeak's events
             super().__init__(proxy)
+
+        # espeak tells where each sentence starts in the audio (a SENTENCE event): kept for
+        # captions. Only read here; the audio is gathered by the stock callback as before.
+        def _onSynth(self, wav: Any, numsamples: int, events: Any) -> int:
+            if self._speaking:
+                i = 0
+                while events[i].type != _espeak.EVENT_LIST_TERMINATED:
+                    if events[i].type == _espeak.EVENT_SENTENCE:
+                        self.sentence_starts.append(int(events[i].audio_position))
+                    i += 1
+            return super()._onSynth(wav, numsamples, events)
 
         def endLoop(self) -> None:
             super().endLoop()

@@ -28,6 +28,9 @@ ROOM_TONE_PERIOD = 1 << 20  # samples
 ROOM_TONE_DB = -75.0  # RMS of the room tone before the chapter gain (ACX floor: -90 to -60 dBFS)
 
 
+SPEECH_THRESHOLD = 10 ** (-50 / 20) * 32768  # a sample above -50 dBFS is speech, not silence
+
+
 @dataclass(frozen=True)
 class Stitched:
     """A chapter's audio before mastering: raw s16le mono at STITCH_RATE in a file."""
@@ -35,6 +38,9 @@ class Stitched:
     path: Path
     samples: int
     levels: Levels  # RMS, peak and the quietest 0.4 s (the room tone's level), before any gain
+    # For each utterance, in order: its sentences' (first, end) samples in the chapter, narrowed
+    # to where there is speech (an engine that reports no sentences gives the whole utterance).
+    sentences: tuple[tuple[tuple[int, int], ...], ...] = ()
 
     @property
     def rms_db(self) -> float:
@@ -53,6 +59,7 @@ def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
     """
     position = 0
     meter = LevelMeter(STITCH_RATE)
+    timings: list[tuple[tuple[int, int], ...]] = []
     with path.open("wb") as out:
         for piece in pieces:
             if isinstance(piece, Pause):
@@ -64,12 +71,32 @@ def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
                 if piece.sample_rate != STITCH_RATE:  # other engines (sapi5, nsss) use other rates
                     segment = segment.set_frame_rate(STITCH_RATE)
             samples = np.frombuffer(segment.raw_data, dtype="<i2")
+            if isinstance(piece, Speech):
+                timings.append(_speech_spans(piece, samples, position))
             mixed = _add_room_tone(samples, position)
             out.write(mixed.astype("<i2").tobytes())
             mixed *= 1 / 32768.0
             meter.feed(mixed)
             position += mixed.size
-    return Stitched(path=path, samples=position, levels=meter.result())
+    return Stitched(path=path, samples=position, levels=meter.result(), sentences=tuple(timings))
+
+
+def _speech_spans(speech: Speech, samples: np.ndarray, offset: int) -> tuple[tuple[int, int], ...]:
+    """SPEECH's sentences in the chapter's samples (it starts at OFFSET), each narrowed to the
+    samples louder than silence: a caption starts when its words are heard."""
+    scale = STITCH_RATE / speech.sample_rate
+    spans = speech.sentences or ((0, len(speech.pcm) // 2),)
+    out = []
+    for first, end in spans:
+        a = min(samples.size, round(first * scale))
+        b = min(samples.size, round(end * scale))
+        loud = np.flatnonzero(np.abs(samples[a:b].astype(np.int32)) > SPEECH_THRESHOLD)
+        if loud.size:
+            a, b = a + int(loud[0]), a + int(loud[-1]) + 1
+        else:
+            b = a
+        out.append((offset + a, offset + b))
+    return tuple(out)
 
 
 def room_tone(count: int, start: int = 0) -> np.ndarray:

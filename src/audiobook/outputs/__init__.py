@@ -1,7 +1,8 @@
 """Outputs: what the finished chapters are made into, registered by name.
 
 The chapter files themselves are tagged in the chapter job (tags.py); the whole-book outputs
-(book_mp3, book_m4b, playlist, audiobookshelf) are built from them once every chapter is there.
+(book_mp3, book_m4b, playlist, audiobookshelf, captions, readalong) are built from them once
+every chapter is there.
 Each is one module behind BookOutput (outputs/interface.py) and one entry in OUTPUTS, with the
 `[output]` setting of voices.toml that turns it on.
 """
@@ -15,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from audiobook.config import Output
 from audiobook.files import atomic_write
 from audiobook.manifest import BookFile
-from audiobook.outputs import audiobookshelf, book_m4b, book_mp3, playlist
+from audiobook.outputs import audiobookshelf, book_m4b, book_mp3, captions, playlist, readalong
 from audiobook.outputs.interface import BookContext, BookOutput
 
 # In the order of the manifest's "book" section.
@@ -24,6 +25,9 @@ OUTPUTS: tuple[BookOutput, ...] = (
     book_m4b.OUTPUT,
     playlist.OUTPUT,
     audiobookshelf.OUTPUT,
+    captions.VTT,
+    captions.SRT,
+    readalong.OUTPUT,
 )
 
 

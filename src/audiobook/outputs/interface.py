@@ -16,6 +16,7 @@ from audiobook.book import ChapterMark
 from audiobook.manifest import BookFile
 from audiobook.outputs import m4b as mp4
 from audiobook.outputs.tags import BookTags, mp3_info
+from audiobook.sentences import Timed
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ChapterFile:
     title: str
     path: Path  # the chapter's MP3
     aac: mp4.AacTrack  # its AAC twin
+    sentences: tuple[Timed, ...] = ()  # what is said when, in the chapter file's timeline
 
 
 @dataclass(frozen=True)
