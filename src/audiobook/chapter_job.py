@@ -20,7 +20,7 @@ from typing import Any
 
 from audiobook import __version__, engines
 from audiobook.audio import Pause, Speech
-from audiobook.cache import Cache, CorruptEntry, content_key
+from audiobook.cache import Cache, CacheUnwritable, CorruptEntry, content_key
 from audiobook.engines.interface import SpeechEngine
 from audiobook.files import atomic_write, sha256
 from audiobook.mastering.ffmpeg import ffmpeg_version
@@ -142,6 +142,36 @@ def run_chapter(
     progress: Progress | None = None,
     stopping: Callable[[], bool] = lambda: False,
     previous: dict[str, Any] | None = None,
+) -> ChapterResult:
+    """One chapter, start to finish (_run_chapter). A cache that cannot be written is no reason
+    to fail: when its disk fills (or turns read-only) under the chapter, the chapter is made
+    again, outside the cache (Cache.put), and the render is told once."""
+
+    def warn() -> None:
+        if progress and (note := cache.take_warning()):
+            progress("warning", job.chapter.index, job.chapter.title, note)
+
+    args = (job, out_dir, cache, tools, engine_factory, force, progress, stopping, previous)
+    try:
+        try:
+            return _run_chapter(*args)
+        except CacheUnwritable:
+            warn()
+            return _run_chapter(*args)
+    finally:
+        warn()
+
+
+def _run_chapter(
+    job: ChapterJob,
+    out_dir: Path,
+    cache: Cache,
+    tools: dict[str, str],
+    engine_factory: EngineFactory,
+    force: bool,
+    progress: Progress | None,
+    stopping: Callable[[], bool],
+    previous: dict[str, Any] | None,
 ) -> ChapterResult:
     """One chapter, start to finish: a pure function of the job (and the tools' versions).
 

@@ -167,7 +167,9 @@ def render(
         err.print(f"audiobook: the whole-book files were {summary.book_files_error}", markup=False)
     for r in summary.failed:
         err.print(f"audiobook: chapter {r.index} ({r.title}) failed: {r.error}", markup=False)
-    if summary.failed:
+    if summary.error:
+        err.print(f"audiobook: error: {summary.error}", markup=False)
+    if summary.failed or summary.error or summary.book_files_error:
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -482,7 +484,9 @@ def _require_explicit(path: Path, default: Path) -> None:
 
 def _summary_json(summary: Any) -> dict[str, Any]:
     return {
-        "ok": not summary.failed,
+        "ok": not (summary.failed or summary.error or summary.book_files_error),
+        "error": summary.error,
+        "book_files_error": summary.book_files_error,
         "title": summary.book.title,
         "out": str(summary.out_dir),
         "book": summary.book_manifest,

@@ -49,26 +49,37 @@ class SpeechError(AudiobookError):
     """The engine could not speak some text, even after retries."""
 
 
+class SetupError(InputError, ToolError):
+    """A tool or library that is missing or unusable (ffmpeg, the engine's library): the set-up
+    is wrong, so nothing was attempted (exit 2); the message says what to install or set."""
+
+
 # What to do about the faults a disk or a folder gives, by errno.
 _OS_HINTS = {
-    errno.ENOSPC: "free some space, or write to another disk (render --out)",
-    errno.EDQUOT: "free some space, or write to another disk (render --out)",
-    errno.EROFS: "the file system is read-only: write to another folder (render --out)",
+    errno.ENOSPC: "free some space, or write to another disk ({out})",
+    errno.EDQUOT: "free some space, or write to another disk ({out})",
+    errno.EROFS: "the file system is read-only: write to another folder ({out})",
     errno.EACCES: "check the folder's permissions, or write to another one",
     errno.EPERM: "check the folder's permissions, or write to another one",
     errno.ENOENT: "the folder went away while writing: check it and run again",
+    errno.EIO: "the disk reported an error: check it (dmesg) and run again",
 }
+# The faults that say the place cannot take the file (as opposed to a bug): full, read-only,
+# forbidden. A cache on such a disk is left out of the render (cache.Cache.put).
+UNWRITABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 
 
-def from_os_error(exc: OSError) -> AudiobookError:
+def from_os_error(exc: OSError, out: str = "render --out") -> AudiobookError:
     """A fault of the disk or the file system as the one-line error users see: the file (its
-    final name, not the hidden temporary one), what went wrong, and what to do."""
+    final name, not the hidden temporary one), what went wrong, and what to do (OUT: the option
+    that writes elsewhere)."""
     name = exc.filename2 if exc.filename2 is not None else exc.filename
     path = Path(str(name)) if name is not None else None
     if path is not None and path.name.startswith(".") and path.name.endswith(".tmp"):
         path = path.with_name(path.name[1:-4])  # atomic_write's temporary: say the real file
     message = (exc.strerror or str(exc)).lower()
-    return AudiobookError(message, path=path, hint=_OS_HINTS.get(exc.errno or 0, "run again"))
+    hint = _OS_HINTS.get(exc.errno or 0, "run again").format(out=out)
+    return AudiobookError(message, path=path, hint=hint)
 
 
 def debug_traceback(exc: BaseException) -> None:

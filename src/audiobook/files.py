@@ -89,9 +89,12 @@ def exclusive(folder: Path) -> Iterator[None]:
 
 
 def remove_leftovers(folder: Path) -> None:
-    """Temporary files of a render that was killed before it could clean up."""
+    """Temporary files of a render that was killed before it could clean up. Best effort: one
+    that cannot be removed (a read-only disk, the folder gone) is only a hidden file, and what
+    then fails to be written says why, with the file's own name."""
     for leftover in folder.glob(f".*{TMP_SUFFIX}"):
-        leftover.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            leftover.unlink(missing_ok=True)
 
 
 def append_file(path: Path, sink: int, offset: int = 0) -> None:

@@ -86,9 +86,12 @@ def write_manifest(
     failed: Sequence[FailureRecord],
     book_files: dict[str, Any] | None,
     narrator_wpm: float | None = None,
+    stale: Sequence[str] = (),
 ) -> None:
     """NARRATOR_WPM: the pace the narrator's engine really speaks at (its rate, or for a Piper
-    voice without one, its model's own pace as measured): what `check` expects durations of."""
+    voice without one, its model's own pace as measured): what `check` expects durations of.
+    STALE: files of an earlier render that this one is about to remove; listed, so that the
+    next render removes any that could not be (a read-only disk) instead of forgetting them."""
     voice = cast.narrator
     manifest: dict = {
         "schema": SCHEMA,
@@ -131,6 +134,8 @@ def write_manifest(
     }
     if book_files is not None:
         manifest["book"] = book_files
+    if stale:
+        manifest["stale"] = sorted(stale)
     with atomic_write(out_dir / MANIFEST) as tmp:
         tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -164,6 +169,7 @@ def listed_files(previous: dict[str, Any]) -> set[str]:
         old |= {name for c in previous.get("chapters", []) for name in c.get("captions", [])}
         if "book" in previous:
             old |= book_files(previous["book"])
+        old |= {name for name in previous.get("stale", []) if isinstance(name, str)}
     except (TypeError, KeyError):
         return set()
     return old

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from audiobook.errors import InputError, ToolError
+from audiobook.errors import InputError, ToolError, debug_traceback, from_os_error
 from audiobook.manifest import read_manifest
 from audiobook.outputs.tags import read_cover
 
@@ -81,9 +81,15 @@ def publish(folder: Path, url: str, out: Path) -> Published:
         if problems:  # a bug, not bad input: the site would mislead its listeners
             raise ToolError(f"the site failed its own check: {problems[0]}", path=work)
         _swap(work, out)
-    except OSError as exc:
+    except OSError as exc:  # a full or read-only disk, a folder not ours: the old site stays
+        debug_traceback(exc)
+        fault = from_os_error(exc, out="--out")
+        inside = isinstance(fault.path, Path) and fault.path.parent == work
+        where = f" at {fault.path.name}" if inside else ""  # a file of the site
         raise InputError(
-            f"cannot write the site ({exc.strerror})", path=out, hint="check the folder and space"
+            f"cannot write the site{where} ({fault.message})",
+            path=out,
+            hint=fault.hint,
         ) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -111,7 +117,11 @@ def _swap(new: Path, out: Path) -> None:
     old = out.with_name(f".{out.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     out.rename(old)
-    new.rename(out)
+    try:
+        new.rename(out)
+    except OSError:
+        old.rename(out)  # the previous site back in its place, as if nothing had been tried
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -9,6 +9,7 @@ records what was written, and files an earlier render left that this one did not
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, as_completed, wait
@@ -40,6 +41,9 @@ class RenderSummary:
     results: list[ChapterResult] = field(default_factory=list)
     book_manifest: dict | None = None  # the "book" section of the manifest
     book_files_error: str | None = None
+    # The manifest could not be written, or a file it no longer lists not removed (a full or
+    # read-only disk, the folder gone): the chapters' results still stand, and are reported.
+    error: str | None = None
 
     @property
     def failed(self) -> list[ChapterResult]:
@@ -83,11 +87,20 @@ def render_book(
             manifest.previous_book(previous), force,
         )  # fmt: skip
         summary.book_manifest, summary.book_files_error = made.section, made.error
-        _remove_stale(summary, previous)
-        manifest.write_manifest(
-            out_dir, book, cast, [r for r in summary.results if r.ok], summary.failed,
-            summary.book_manifest, narrator_wpm,
-        )  # fmt: skip
+        stale = _stale(summary, previous)
+        try:
+            # The manifest first, then the files it no longer lists (which it names as stale,
+            # for the next render to remove if this one cannot): whatever fails, every file
+            # that the folder's manifest lists is there as it says.
+            manifest.write_manifest(
+                out_dir, book, cast, [r for r in summary.results if r.ok], summary.failed,
+                summary.book_manifest, narrator_wpm, stale,
+            )  # fmt: skip
+            for name in stale:
+                (out_dir / name).unlink(missing_ok=True)
+        except OSError as exc:  # a full or read-only disk, the folder gone: said, not raised
+            debug_traceback(exc)
+            summary.error = str(from_os_error(exc))
         return summary
 
 
@@ -146,13 +159,13 @@ def _run_chapters(
     return sorted(results, key=lambda r: r.index)
 
 
-def _remove_stale(summary: RenderSummary, previous: dict) -> None:
+def _stale(summary: RenderSummary, previous: dict) -> list[str]:
     """Files an earlier render listed that this one did not write (chapters removed, renamed)."""
     keep = {r.file for r in summary.results} | manifest.book_files(summary.book_manifest)
     keep |= {name for r in summary.results for name in r.captions}
-    for name in manifest.listed_files(previous) - keep:
-        if "/" not in name and "\\" not in name:
-            (summary.out_dir / name).unlink(missing_ok=True)
+    listed = manifest.listed_files(previous) - keep
+    plain = (name for name in listed if "/" not in name and "\\" not in name)
+    return sorted(name for name in plain if os.path.lexists(summary.out_dir / name))
 
 
 @contextlib.contextmanager

@@ -73,7 +73,13 @@ def load_espeak_library() -> None:
     if wanted == "system" or (not wanted and ctypes.util.find_library("espeak-ng")):
         return
     if wanted and wanted != "bundled":
-        ctypes.CDLL(wanted, mode=ctypes.RTLD_GLOBAL)
+        try:
+            ctypes.CDLL(wanted, mode=ctypes.RTLD_GLOBAL)
+        except OSError as exc:
+            raise RuntimeError(
+                f"{ESPEAK_ENV}={wanted!r} cannot be loaded ({exc}); point it at libespeak-ng "
+                '(apt install libespeak-ng1), or set it to "bundled" (pip install espeakng-loader)'
+            ) from None
         return
     try:
         import espeakng_loader
@@ -91,7 +97,13 @@ class Backend:
         import pyttsx3
 
         self.timeout = timeout
-        self.engine = pyttsx3.init(_event_driven_espeak() or None)
+        try:
+            self.engine = pyttsx3.init(_event_driven_espeak() or None)
+        except Exception as exc:  # no library, or not eSpeak NG's: say what to install or set
+            raise RuntimeError(
+                f"eSpeak NG did not start ({exc}); install it (apt install libespeak-ng1, or pip "
+                f"install espeakng-loader), or set {ESPEAK_ENV} to the path of libespeak-ng"
+            ) from None
         self._done = threading.Event()
         self._completed = False
         self._voice: dict[str, Any] = {}
@@ -149,6 +161,10 @@ class Backend:
         self.engine.runAndWait()
         if not self._done.wait(self.timeout):
             raise RuntimeError(f"no finished-utterance notification within {self.timeout:.0f} s")
+        failed = getattr(driver, "save_error", None)
+        if failed is not None:
+            driver.save_error = None
+            raise failed
         if not self._completed:
             raise RuntimeError("the engine reported the utterance as not completed")
         self._synchronize()
@@ -198,6 +214,7 @@ def _event_driven_espeak() -> str | None:
         def __init__(self, proxy: Any) -> None:
             self._ended = threading.Event()
             self.sentence_starts: list[int] = []  # ms into the utterance, from espeak's events
+            self.save_error: BaseException | None = None  # the WAV could not be written
             super().__init__(proxy)
 
         # espeak tells where each sentence starts in the audio (a SENTENCE event): kept for
@@ -209,7 +226,19 @@ def _event_driven_espeak() -> str | None:
                     if events[i].type == _espeak.EVENT_SENTENCE:
                         self.sentence_starts.append(int(events[i].audio_position))
                     i += 1
-            return super()._onSynth(wav, numsamples, events)
+            try:
+                return super()._onSynth(wav, numsamples, events)
+            except RuntimeError as exc:
+                # The stock driver raises here when the WAV cannot be written (a full or
+                # read-only temporary folder), inside espeak's callback: nothing would end the
+                # utterance, and the worker would wait for it until its timeout. End it, and let
+                # Backend.save raise what the disk said.
+                self.save_error = exc.__context__ or exc
+                self._speaking = False
+                self._proxy.notify("finished-utterance", completed=False)
+                self._proxy.setBusy(False)
+                self.endLoop()
+                return 0
 
         def endLoop(self) -> None:
             super().endLoop()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from audiobook.audio import Speech
 from audiobook.engines import DEFAULT_ENGINE, ENGINES, engine_module
 from audiobook.engines.interface import VoiceInfo
-from audiobook.errors import InputError, SpeechError, ToolError
+from audiobook.errors import InputError, SetupError, SpeechError, ToolError
 from audiobook.words import count_words
 
 if TYPE_CHECKING:
@@ -52,7 +52,14 @@ class WorkerEngine:
         self._ctx = _worker_context(_preload())
         self._process: Any = None
         self._conn: Connection | None = None
-        self._tmpdir = tempfile.TemporaryDirectory(prefix="audiobook-speech-")
+        try:  # where the workers' WAV files go, one utterance at a time
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="audiobook-speech-")
+        except OSError as exc:
+            raise SetupError(
+                f"no temporary folder for the speech ({(exc.strerror or str(exc)).lower()})",
+                path=tempfile.gettempdir(),
+                hint="free some space there, or set TMPDIR to another folder",
+            ) from None
         self._counter = 0
         self._history: list[tuple[str, Voice]] = []  # what the current worker has spoken
         self.retries = 0  # utterances that needed more than one attempt
@@ -120,7 +127,8 @@ class WorkerEngine:
                 speech = Speech(speech.pcm, speech.sample_rate, tuple(map(tuple, spans)))
             return speech
         finally:
-            wav.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # what is left goes with the folder (close)
+                wav.unlink(missing_ok=True)
 
     def _replace_worker(self) -> None:
         """A fresh worker, brought to the state the failed one was in before the failure.
@@ -155,6 +163,11 @@ class WorkerEngine:
         )
         try:
             process.start()
+        except OSError as exc:  # no process to be had (out of memory or processes)
+            raise ToolError(
+                f"could not start the engine's worker ({(exc.strerror or str(exc)).lower()})",
+                hint="free some memory, or fewer --jobs, and run again",
+            ) from None
         finally:
             child.close()
         self._process = process  # only once started: close() and _kill() join what is here
@@ -184,7 +197,7 @@ class WorkerEngine:
             raise SpeechError(f"the engine process crashed (exit code {code})") from None
         if status == "fatal":  # the engine cannot start at all: retrying will not help
             self._kill()
-            raise ToolError(payload)
+            raise SetupError(payload)  # its library missing or broken: exit 2, what to do
         if status == "input":
             raise InputError(payload)
         if status != "ok":

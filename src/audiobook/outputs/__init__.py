@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from audiobook.config import Output
 from audiobook.files import atomic_write
@@ -48,6 +49,17 @@ def write_book_files(book: BookContext, outputs: Sequence[BookOutput]) -> list[B
         ]
         with ThreadPoolExecutor(max_workers=2) as pool:
             written = [
-                pool.submit(o.write, book, t) for o, t in zip(outputs, temporaries, strict=True)
+                pool.submit(_write, o, book, t) for o, t in zip(outputs, temporaries, strict=True)
             ]
             return [w.result() for w in written]
+
+
+def _write(output: BookOutput, book: BookContext, tmp: Path) -> BookFile:
+    """OUTPUT written to TMP; a disk fault that names no file (a write to a file already open,
+    the disk full) names the output's."""
+    try:
+        return output.write(book, tmp)
+    except OSError as exc:
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror, str(tmp)) from exc
+        raise

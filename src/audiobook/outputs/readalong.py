@@ -16,7 +16,6 @@ render differ).
 from __future__ import annotations
 
 import html
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Sequence
@@ -54,13 +53,7 @@ class ReadAlong:
         return f"{book.slug}.epub"
 
     def write(self, book: BookContext, tmp: Path) -> BookFile:
-        with tempfile.TemporaryDirectory(prefix=".readalong-", dir=tmp.parent) as work:
-            audio = []
-            for n, chapter in enumerate(book.chapters, start=1):
-                path = Path(work) / f"ch{n:03d}.m4a"
-                mp4.write_m4b([mp4.Chapter(chapter.title, chapter.aac)], path)
-                audio.append((path, _seconds(chapter.aac)))
-            write_epub(book, audio, tmp)
+        write_epub(book, tmp)
         return BookFile(self.name, self.file_name(book), sha256(tmp))
 
 
@@ -73,17 +66,21 @@ def _seconds(track: mp4.AacTrack) -> float:
     return bounds[-1] / track.sample_rate
 
 
-def write_epub(book: BookContext, audio: Sequence[tuple[Path, float]], out: Path) -> None:
+def write_epub(book: BookContext, out: Path) -> None:
+    """The EPUB at OUT. Each chapter's audio is made into an MP4 beside OUT (a hidden .tmp file,
+    which a killed render's clean-up removes), streamed into the ZIP and deleted: one chapter's
+    audio on disk at a time."""
     tags = book.tags
+    durations = [_seconds(c.aac) for c in book.chapters]
     language = tags.language or "en"
     identifier = (
         f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'audiobook:{tags.title}:{tags.author}')}"
     )
     modified = f"{tags.year or 2000:04d}-01-01T00:00:00Z"
-    total = sum(seconds for _, seconds in audio)
+    total = sum(durations)
     items, spine, refines = [], [], []
     docs: dict[str, bytes] = {}
-    for n, (chapter, (_, seconds)) in enumerate(zip(book.chapters, audio, strict=True), start=1):
+    for n, (chapter, seconds) in enumerate(zip(book.chapters, durations, strict=True), start=1):
         doc, smil = f"ch{n:03d}.xhtml", f"ch{n:03d}.smil"
         sentences = [s for s in chapter.sentences if s.end > s.start]
         docs[doc] = _chapter_xhtml(chapter, sentences, language).encode("utf-8")
@@ -147,12 +144,17 @@ def write_epub(book: BookContext, audio: Sequence[tuple[Path, float]], out: Path
         _add(z, "EPUB/package.opf", opf.encode("utf-8"))
         for name, data in docs.items():
             _add(z, f"EPUB/{name}", data)
-        for n, (path, _) in enumerate(audio, start=1):
-            info = zipfile.ZipInfo(f"EPUB/audio/ch{n:03d}.m4a", ZIP_TIME)
-            info.compress_type = zipfile.ZIP_STORED  # AAC does not compress
-            with path.open("rb") as source, z.open(info, "w", force_zip64=True) as sink:
-                while block := source.read(1 << 20):
-                    sink.write(block)
+        for n, chapter in enumerate(book.chapters, start=1):
+            path = out.with_name(f".{out.name}.ch{n:03d}.m4a.tmp")
+            try:
+                mp4.write_m4b([mp4.Chapter(chapter.title, chapter.aac)], path)
+                info = zipfile.ZipInfo(f"EPUB/audio/ch{n:03d}.m4a", ZIP_TIME)
+                info.compress_type = zipfile.ZIP_STORED  # AAC does not compress
+                with path.open("rb") as source, z.open(info, "w", force_zip64=True) as sink:
+                    while block := source.read(1 << 20):
+                        sink.write(block)
+            finally:
+                path.unlink(missing_ok=True)
 
 
 def _add(z: zipfile.ZipFile, name: str, data: bytes, kind: int = zipfile.ZIP_DEFLATED) -> None:

@@ -38,7 +38,7 @@ from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4, MP4Cover
 
 from audiobook.book import ChapterMark
-from audiobook.errors import ToolError
+from audiobook.errors import AudiobookError, ToolError, from_os_error
 
 ID3_VERSION = 3  # v2.4 is unread by Windows Explorer and some players; mutagen defaults to it
 PADDING = 1024  # fixed, so the same tags give the same bytes
@@ -188,7 +188,7 @@ def write_tags(
     try:
         id3.save(path, v2_version=ID3_VERSION, padding=lambda _info: PADDING)
     except MutagenError as exc:
-        raise ToolError(f"could not write tags: {exc}", path=path) from None
+        raise _tag_error(exc, path) from None
 
 
 def write_mp4_tags(path: Path, book: BookTags, item: Item) -> None:
@@ -205,7 +205,18 @@ def write_mp4_tags(path: Path, book: BookTags, item: Item) -> None:
         mp4["stik"] = [2]  # media kind: audiobook
         mp4.save(padding=lambda _info: PADDING)
     except MutagenError as exc:
-        raise ToolError(f"could not write tags: {exc}", path=path) from None
+        raise _tag_error(exc, path) from None
+
+
+def _tag_error(exc: MutagenError, path: Path) -> AudiobookError:
+    """Mutagen's error as the one users see: a fault of the disk (full, read-only) as such,
+    naming the file (from_os_error), anything else as a failure to write the tags."""
+    cause = exc.__context__
+    if isinstance(cause, OSError):
+        if cause.filename is None:  # a write to the open file: it is PATH
+            cause = OSError(cause.errno, cause.strerror, str(path))
+        return from_os_error(cause)
+    return ToolError(f"could not write tags: {exc}", path=path)
 
 
 def read_tags(path: Path) -> dict[str, str]:
