@@ -189,7 +189,7 @@ SITES: dict[str, tuple[str, ...]] = {
     "audiobook.engines.piper:_PaceMemo.put": (
         "tests/test_write_sites.py::test_a_pace_memo_that_cannot_be_written_is_measured_again",
     ),
-    "audiobook.engines.piper:_patched_model": (
+    "audiobook.engines.piper_graph:patched_model": (
         "tests/test_write_sites.py::test_a_patched_model_that_cannot_be_kept_is_patched_in_memory",
     ),
     "audiobook.engines.worker:WorkerEngine.__init__": (_here("engine-temporary-folder"),),
@@ -912,17 +912,20 @@ def test_a_patched_model_that_cannot_be_kept_is_patched_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, killer: Path
 ) -> None:
     piper = pytest.importorskip("audiobook.engines.piper")
+    graph_module = pytest.importorskip("audiobook.engines.piper_graph")
     models = piper.find_models() if piper.available() else []
     if not models:
         pytest.skip("no Piper voice installed")
     monkeypatch.setenv("AUDIOBOOK_CACHE", str(tmp_path / "cache"))
-    injector = Injector(Case(("audiobook.engines.piper:_patched_model",), fault=EROFS), {}, killer)
+    injector = Injector(
+        Case(("audiobook.engines.piper_graph:patched_model",), fault=EROFS), {}, killer
+    )
     injector.install(monkeypatch)
     injector.active = True
-    graph, inputs = piper._patched_model(models[0].path)  # no error: patched in memory
+    graph, inputs = graph_module.patched_model(models[0].path)  # no error: patched in memory
     injector.active = False
     assert injector.fired and isinstance(graph, bytes) and inputs
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing half-written left
-    assert piper._patched_model(models[0].path) == (graph, inputs)  # patched, and kept now
-    kept, again = piper._patched_model(models[0].path)
+    assert graph_module.patched_model(models[0].path) == (graph, inputs)  # patched, and kept now
+    kept, again = graph_module.patched_model(models[0].path)
     assert isinstance(kept, str) and Path(kept).read_bytes() == graph and again == inputs

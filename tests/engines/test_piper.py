@@ -105,12 +105,12 @@ def test_noise_changes_the_audio_so_the_seed_is_what_holds_it(tmp_path: Path) ->
     scales = np.array([0.667, 1.0, 0.8], dtype=np.float32)
     a = loaded._run(ids, scales, None)
     b = loaded._run(ids, scales, None)
-    real_seed = piper._seed
+    real_seed = piper.seed_for
     try:
-        piper._seed = lambda *args: 12345  # type: ignore[assignment]
+        piper.seed_for = lambda *args: 12345  # type: ignore[assignment]
         c = loaded._run(ids, scales, None)
     finally:
-        piper._seed = real_seed
+        piper.seed_for = real_seed
     assert np.array_equal(a, b)
     assert not np.array_equal(a[: min(a.size, c.size)], c[: min(a.size, c.size)])
 

