@@ -7,7 +7,6 @@ mutagen reads tags and stream headers).
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import re
@@ -377,7 +376,8 @@ def _readalong_problems(path: Path) -> tuple[list[str], int, int]:
                 audio = par.find(f"{smil_ns}audio")
                 src = "EPUB/" + audio.get("src")
                 if src not in durations:
-                    durations[src] = MP4(io.BytesIO(z.read(src))).info.length
+                    with z.open(src) as audio_file:  # stored, so seeking in it is cheap
+                        durations[src] = MP4(audio_file).info.length
                 begin, end = _clock(audio.get("clipBegin")), _clock(audio.get("clipEnd"))
                 if target not in ids:
                     problems.append(f"{smil_name}: #{target} is not in {doc.get('href')}")

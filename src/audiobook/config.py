@@ -266,11 +266,10 @@ def _voice_for_book(
     source: Path | str,
 ) -> tuple[str, str]:
     """The engine and voice for a book in LANGUAGE: Piper's best voice of it when installed
-    (unless voices.toml names the engine), else eSpeak NG's."""
+    (unless voices.toml names the engine), else eSpeak NG's. Engines list their voices best
+    first, so the first that matches is the one."""
     for candidate in ("piper", "espeak") if engine is None else (engine,):
         voices = [v for v in engine_voices if v.engine == candidate]
-        if candidate == "piper":
-            voices.sort(key=lambda v: (-_quality_rank(v.quality), v.id))
         picked = voice_for_language(language, voices)
         if picked is not None:
             return candidate, picked
@@ -280,11 +279,6 @@ def _voice_for_book(
         path=source,
         hint="name one from `audiobook voices` in voices.toml",
     )
-
-
-def _quality_rank(quality: str | None) -> int:
-    order = ("x_low", "low", "medium", "high")
-    return order.index(quality) if quality in order else -1
 
 
 def _engine_settings(

@@ -24,7 +24,6 @@ speech. Heavy imports (numpy, onnxruntime, onnx, piper) happen inside the Backen
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -40,6 +39,7 @@ from audiobook.engines.piper_voices import (  # the engine module's face (engine
 from audiobook.engines.piper_voices import PiperModel, model_for
 from audiobook.engines.piper_voices import find_models as find_models
 from audiobook.engines.piper_voices import list_voices as list_voices
+from audiobook.files import sha256_bytes
 
 NAME = "piper"
 THREADS_ENV = "AUDIOBOOK_PIPER_THREADS"  # ONNX Runtime threads per worker (default 1)
@@ -357,12 +357,12 @@ class _PaceMemo:
         return data if isinstance(data, dict) else {}
 
     def get(self, key: str) -> float | None:
-        value = self._read().get(_digest(key))
+        value = self._read().get(_key(key))
         return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
     def put(self, key: str, pace: float) -> None:
         data = self._read()
-        data[_digest(key)] = pace
+        data[_key(key)] = pace
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -370,10 +370,6 @@ class _PaceMemo:
             os.replace(tmp, self.path)
         except OSError:  # a read-only or full cache: measured again next time, nothing lost
             tmp.unlink(missing_ok=True)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _trim(audio: Any, sample_rate: int) -> Any:
@@ -393,3 +389,7 @@ if __name__ == "__main__":  # pragma: no cover - a quick look: python -m audiobo
     for found in find_models():
         print(found.id, found.language, found.quality, found.sample_rate, found.path)
     sys.exit(0)
+
+
+def _key(text: str) -> str:
+    return sha256_bytes(text.encode("utf-8"))[:32]

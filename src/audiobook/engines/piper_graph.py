@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audiobook.files import sha256_bytes
+
 
 @dataclass(frozen=True)
 class NoiseInput:
@@ -35,7 +37,7 @@ def patched_model(path: Path) -> tuple[bytes | str, list[NoiseInput]]:
     from audiobook.cache import default_cache_dir
 
     stat = path.stat()
-    key = _digest(json.dumps([str(path), stat.st_size, stat.st_mtime_ns, PATCH_VERSION]))
+    key = _key(json.dumps([str(path), stat.st_size, stat.st_mtime_ns, PATCH_VERSION]))
     folder = default_cache_dir() / "piper-models"
     patched, spec = folder / f"{path.stem}-{key}.onnx", folder / f"{path.stem}-{key}.json"
     try:
@@ -127,5 +129,5 @@ def noise_feeds(inputs: list[NoiseInput], seed: int, phonemes: int, frames: int)
     return feeds
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+def _key(text: str) -> str:
+    return sha256_bytes(text.encode("utf-8"))[:32]

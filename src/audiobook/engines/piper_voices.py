@@ -121,7 +121,8 @@ def list_voices() -> list[dict[str, Any]]:
             "speakers": list(m.speakers),
             "path": str(m.path),
         }
-        for m in find_models()
+        # Best quality first: a book's language then picks the best voice of it (config).
+        for m in sorted(find_models(), key=lambda m: (-quality_rank(m.quality), m.id))
     ]
 
 
