@@ -29,6 +29,7 @@ from audiobook import chapter_job, cli, executors, render
 from audiobook.engines import dispatch, worker
 from audiobook.errors import from_os_error
 from audiobook.mastering import ffmpeg
+from audiobook.progress import RenderProgress
 from audiobook.render import render_book
 
 from .conftest import SMALL_BOOK, run_cli, write_book
@@ -324,15 +325,15 @@ def test_the_output_folder_removed_mid_render_is_said_and_the_next_render_comple
     """rm -rf audio/ between two chapters: as the second starts, the first one written."""
     write_book(tmp_path)
     out = tmp_path / "audio"
-    event = cli._Progress.event
+    event = RenderProgress.event
 
-    def remove_between(self: cli._Progress, kind: str, *args: object) -> None:
+    def remove_between(self: RenderProgress, kind: str, *args: object) -> None:
         if kind == "start" and args[0] == 2:  # in the chapter's thread: chapter 1 is written
             assert (out / "01-the-harbour.mp3").exists()
             shutil.rmtree(out)
         event(self, kind, *args)
 
-    monkeypatch.setattr(cli._Progress, "event", remove_between)
+    monkeypatch.setattr(RenderProgress, "event", remove_between)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli.app, ["render", "--quiet", "--jobs", "1"])
     assert result.exit_code == 1, result.stderr

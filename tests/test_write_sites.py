@@ -55,6 +55,7 @@ TESTS = Path(__file__).resolve().parent
 HERE = "tests/test_write_sites.py::test_a_fault_at_the_site"
 SESSION_CACHE = os.environ["AUDIOBOOK_CACHE"]  # conftest's, which the session's renders fill
 FAULTS = "tests/test_faults.py"
+CLUSTER = "tests/test_cluster.py"
 
 # --- the inventory --------------------------------------------------------------------------
 
@@ -171,8 +172,9 @@ SITES: dict[str, tuple[str, ...]] = {
     ),
     "audiobook.cache:Cache._put_aside": (_here("cache-and-temporary-folder-full"),),
     "audiobook.cache:Cache.clean": (_here("clean-read-only-cache"),),
+    "audiobook.chapter_audio:make_entry_files": (_here("chapter-meta"),),
     "audiobook.chapter_job:_run_chapter": (
-        _here("chapter-file-copy"), _here("chapter-meta"),
+        _here("chapter-file-copy"),
         f"{FAULTS}::test_a_chapter_whose_file_cannot_be_written_fails_alone",
         f"{FAULTS}::test_a_render_into_a_full_disk_says_so_in_one_line_and_resumes_elsewhere",
     ),
@@ -180,6 +182,17 @@ SITES: dict[str, tuple[str, ...]] = {
     "audiobook.cli:check": (_here("check-junit"), _here("check-report"),
                             _here("check-save-expect")),
     "audiobook.cli:say": (_here("say-wav"), _here("say-mp3")),
+    "audiobook.executors.cluster:ClusterStudio.make": (
+        "tests/test_catalogue.py::test_a_full_cache_disk_under_audio_sent_back_is_the_caches_fault",
+        "tests/test_catalogue.py::test_a_shared_cache_the_client_does_not_see_is_said",
+    ),
+    "audiobook.executors.cluster:make_on_worker": (
+        f"{CLUSTER}::test_a_catalogue_on_two_workers_is_the_bytes_of_local_renders_even_when_one_is_killed",
+        f"{CLUSTER}::test_ctrl_c_stops_the_clusters_work_and_leaves_nothing_partial",
+    ),
+    "audiobook.executors.cluster:_remove_stale_folders": (
+        "tests/test_catalogue.py::test_a_killed_workers_chapter_folders_go_once_stale",
+    ),
     "audiobook.engines.espeak:Backend.save": (
         f"{FAULTS}::test_a_full_temporary_folder_fails_the_chapter_in_one_line_not_a_hang",
     ),
@@ -241,7 +254,7 @@ SITES: dict[str, tuple[str, ...]] = {
     "audiobook.publish:publish": (_here("site-folder"),),
     "audiobook.publish:_swap": (_here("site-swap-first"), _here("site-swap-second")),
     "audiobook.readers.cover:_convert": ("not a file: the cover is saved into memory (BytesIO)",),
-    "audiobook.render:render_book": (_here("stale-file-not-removable"),),
+    "audiobook.render:_finish_book": (_here("stale-file-not-removable"),),
     "audiobook.render:_check_out_dir": (_here("out-folder-not-writable"),),
 }  # fmt: skip
 
@@ -338,7 +351,7 @@ CASES: dict[str, Case] = {
     "aac-sizes": Case(("audiobook.outputs.m4b:save_sizes",), fresh=True),
     "timings": Case(("audiobook.outputs.captions:save_timings",), fresh=True),
     "chapter-meta": Case(
-        ("audiobook.chapter_job:_run_chapter",), calls=("open",), under="cache", exit=0,
+        ("audiobook.chapter_audio:make_entry_files",), calls=("open",), under="cache", exit=0,
         says="the cache cannot be written (no space left on device)", warns=True, fresh=True),
     "chapter-file-copy": Case(
         ("audiobook.chapter_job:_run_chapter",), fault=EACCES, under="out",
@@ -365,7 +378,7 @@ CASES: dict[str, Case] = {
     ),
     "manifest": Case(("audiobook.manifest:write_manifest",), says="manifest.json: no space left"),
     "stale-file-not-removable": Case(
-        ("audiobook.render:render_book",), fault=EACCES, says="03-the-return.mp3: permission",
+        ("audiobook.render:_finish_book",), fault=EACCES, says="03-the-return.mp3: permission",
         setup="stale",
     ),
     # The whole-book files: not built, in one line; the chapters stay.

@@ -1,11 +1,10 @@
 """The chapter job: one chapter, start to finish, as a pure function of its inputs.
 
-It speaks the chapter's plan with a fresh engine (espeak-ng's output depends on what the process
-spoke before, so sharing one would make a chapter's bytes depend on its neighbours), streams its
-audio through a temporary file, masters and encodes it into a cache entry keyed by everything
-the audio depends on, and writes the tagged MP3 under a temporary name that becomes the final one
-only when the file is complete. Module-level and made of plain data, so any concurrent.futures
-executor can run it.
+It plans what the chapter says, keys it by everything its audio depends on, and takes the audio
+from the cache, or has a Studio make it (chapter_audio.py: here, or on a cluster's workers);
+then it writes the captions and the tagged MP3 under temporary names that become the final ones
+only when each file is complete. Module-level and made of plain data, so any concurrent.futures
+executor can run it; it runs where the output folder is.
 """
 
 from __future__ import annotations
@@ -13,48 +12,42 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from audiobook import __version__, engines
-from audiobook.audio import Pause, Speech
+from audiobook import __version__
+from audiobook.audio import Pause
 from audiobook.cache import Cache, CacheUnwritable, CorruptEntry, content_key
-from audiobook.engines.interface import SpeechEngine
+from audiobook.chapter_audio import (
+    AAC_FRAMES,
+    AAC_SIZES,
+    ENTRY_FILES,
+    AudioRequest,
+    LocalStudio,
+    Progress,
+    Studio,
+)
+from audiobook.errors import AudiobookError
 from audiobook.files import atomic_write, sha256
 from audiobook.mastering.ffmpeg import ffmpeg_version
-from audiobook.mastering.loudness import master_to_mp3
 from audiobook.mastering.profiles import PROFILES
-from audiobook.mastering.stitch import STITCH_RATE, stitch
 from audiobook.outputs.captions import (
     FORMATS,
     TIMINGS,
     caption_cues,
     chapter_caption_names,
     load_timings,
-    save_timings,
 )
-from audiobook.outputs.m4b import AacTrack, load_track, save_sizes, split_adts
+from audiobook.outputs.m4b import AacTrack, load_track
 from audiobook.outputs.tags import mp3_info, write_tags
 from audiobook.plan import ChapterJob, Say, Step, plan, tags_key
 from audiobook.readers.textnorm import apply_lexicon, normalize
-from audiobook.sentences import Timed, pair, words_digest
+from audiobook.sentences import Timed, words_digest
 
-AAC_FRAMES, AAC_SIZES = "chapter.aac", "chapter.aac.sizes"  # in a cache entry
-ENTRY_FILES = ("chapter.mp3", AAC_FRAMES, AAC_SIZES, "meta.json", TIMINGS)
 # What a cache entry holds changed (its timings came): older entries are other keys, not damaged.
 ENTRY_FORMAT = 2
-# The mastered audio lags the stitched by the limiter's lookahead (alimiter's attack, 5 ms, as
-# its latency is not compensated): sentence times in the chapter's file are this much later.
-MASTER_DELAY_S = 0.005
-
-# Progress events, from the chapters' threads: (event, chapter index, title, detail):
-# "book" (detail: the book's words), "start" (utterances to speak; 0 when cached),
-# "step" (utterances spoken), "master" (None), "done" (the ChapterResult), "warning" (a message:
-# a damaged cache entry, made again).
-Progress = Callable[[str, int, str, Any], None]
-EngineFactory = Callable[[], SpeechEngine]
 
 
 @dataclass(frozen=True)
@@ -79,10 +72,6 @@ class ChapterResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-class Interrupted(Exception):
-    """A chapter stopped because the render is being interrupted."""
 
 
 def tool_versions(engine_identity: str) -> dict[str, str]:
@@ -110,34 +99,12 @@ def chapter_key(job: ChapterJob, steps: list[Step], tools: dict[str, str]) -> st
     return content_key(f"chapter-{ENTRY_FORMAT}", said, asdict(PROFILES[job.profile]), tools)
 
 
-def chapter_sentences(
-    steps: list[Step], stitched: tuple[tuple[tuple[int, int], ...], ...], rate: int
-) -> list[Timed]:
-    """Each written sentence of the chapter and when it is heard in the chapter's file: the
-    utterances' sentence spans (STITCHED, in samples at RATE, one tuple per Say in order) paired
-    with the text as written, a run of utterances (one paragraph, one voice) at a time."""
-    said = [s for s in steps if isinstance(s, Say)]
-    timed: list[Timed] = []
-    n = 0
-    while n < len(said):
-        run = said[n].run
-        spans: list[tuple[float, float]] = []
-        while n < len(said) and said[n].run == run:
-            delay = MASTER_DELAY_S
-            spans += [(a / rate + delay, b / rate + delay) for a, b in stitched[n]]
-            written = said[n].written
-            n += 1
-        paired = pair(written, [s for s in spans if s[1] > s[0]] or spans)
-        timed += [replace(t, group=run) for t in paired]
-    return timed
-
-
 def run_chapter(
     job: ChapterJob,
     out_dir: Path,
     cache: Cache,
     tools: dict[str, str],
-    engine_factory: EngineFactory = engines.create,
+    studio: Studio | None = None,
     force: bool = False,
     progress: Progress | None = None,
     stopping: Callable[[], bool] = lambda: False,
@@ -151,7 +118,8 @@ def run_chapter(
         if progress and (note := cache.take_warning()):
             progress("warning", job.chapter.index, job.chapter.title, note)
 
-    args = (job, out_dir, cache, tools, engine_factory, force, progress, stopping, previous)
+    studio = studio or LocalStudio()
+    args = (job, out_dir, cache, tools, studio, force, progress, stopping, previous)
     try:
         try:
             return _run_chapter(*args)
@@ -167,7 +135,7 @@ def _run_chapter(
     out_dir: Path,
     cache: Cache,
     tools: dict[str, str],
-    engine_factory: EngineFactory,
+    studio: Studio,
     force: bool,
     progress: Progress | None,
     stopping: Callable[[], bool],
@@ -222,41 +190,13 @@ def _run_chapter(
     if progress:
         progress("start", index, title, 0 if entry else len(said))
     if entry is None:
-        with contextlib.closing(engine_factory()) as engine, cache.put(key) as work:
-
-            def speech() -> Iterator[Speech | Pause]:
-                done = 0
-                for step in steps:
-                    if stopping():  # the render is being interrupted: leave no entry
-                        raise Interrupted
-                    if isinstance(step, Pause):
-                        yield step
-                        continue
-                    yield engine.synthesize(step.text, job.voices[step.voice])
-                    done += 1
-                    if progress:
-                        progress("step", index, title, done)
-                if progress:
-                    progress("master", index, title, None)
-
-            stitched = stitch(speech(), work / "chapter.raw")
-            save_timings(chapter_sentences(steps, stitched.sentences, STITCH_RATE), work / TIMINGS)
-            adts = work / "chapter.adts"
-            mastered = master_to_mp3(stitched, PROFILES[job.profile], work / "chapter.mp3", adts)
-            stitched.path.unlink()
-            # The M4B is joined from raw AAC frames and their sizes (m4b.py): split them here,
-            # in the chapter's own job, once.
-            aac = split_adts(adts, work / AAC_FRAMES)
-            adts.unlink()
-            meta = {
-                "rms_db": mastered.levels.rms_db,
-                "peak_db": mastered.levels.peak_db,
-                "aac": save_sizes(aac, work / AAC_SIZES),
-            }
-            (work / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-            retries = getattr(engine, "retries", 0)
+        request = AudioRequest(
+            key, tuple(steps), job.voices, job.profile, tools, index, title, job.chapter.words
+        )
+        retries = studio.make(request, cache, progress, stopping)
         entry = cache.get(key)
-        assert entry is not None
+        if entry is None:  # emptied under us, by `clean` or by hand
+            raise AudiobookError("the cache lost the chapter as it was made; render again")
     levels = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
     # The captions first, then the MP3: a chapter whose MP3 has its final name has its captions.
     # If the MP3 cannot be written, the captions just written go too (none without their audio).

@@ -61,6 +61,22 @@ SkipOpt = Annotated[
     list[str] | None,
     typer.Option("--skip", help="A chapter number or title not to speak (repeatable)."),
 ]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Make the audio on a Dask cluster: its scheduler's address (tcp://HOST:8786), or "
+        "local:N for N worker processes here.",
+    ),
+]
+SharedCacheOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--shared-cache",
+        help="With --scheduler: a cache folder every worker sees at the same path (NFS, a "
+        "mounted bucket); workers write the audio there instead of sending it back.",
+    ),
+]
 TargetOpt = Annotated[
     int | None,
     typer.Option("--target-words", min=200, help="Chapter size when the text has no headings."),
@@ -127,6 +143,8 @@ def render(
     force: Annotated[
         bool, typer.Option("--force", help="Speak and master everything again: ignore the cache.")
     ] = False,
+    scheduler: SchedulerOpt = None,
+    shared_cache: SharedCacheOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -137,15 +155,19 @@ def render(
     """
     from audiobook import executors
     from audiobook.config import SplitOverrides
+    from audiobook.progress import RenderProgress
     from audiobook.render import render_book
 
     _require_explicit(voices, default=Path("voices.toml"))
-    jobs = jobs or os.cpu_count() or 1
+    jobs = _jobs(jobs, scheduler, shared_cache)
     overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
-    with _Progress(quiet) as progress, executors.local(jobs) as pool:
+    with (
+        RenderProgress(err, quiet) as progress,
+        executors.open_workers(scheduler, jobs, shared_cache) as workers,
+    ):
         summary = render_book(
-            source, out_dir, voices, executor=pool, progress=progress.event, split=overrides,
-            force=force,
+            source, out_dir, voices, executor=workers.pool, studio=workers.studio,
+            progress=progress.event, split=overrides, force=force, cache=_cache(shared_cache),
         )  # fmt: skip
     if not quiet:
         _report_skipped(summary.book)
@@ -171,6 +193,99 @@ def render(
         err.print(f"audiobook: error: {summary.error}", markup=False)
     if summary.failed or summary.error or summary.book_files_error:
         raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+@handle_errors
+def catalogue(
+    root: Annotated[
+        Path,
+        typer.Argument(help="A folder of book folders, or a catalogue file (catalogue.toml)."),
+    ],
+    scheduler: SchedulerOpt = None,
+    shared_cache: SharedCacheOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, help="Without --scheduler: chapters at once here."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Speak and master everything again: ignore the cache.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Render every book of ROOT: all their chapters in one queue, each book into its own folder.
+
+    A book folder holds its manuscript (in text/, or beside voices.toml) and voices.toml; its
+    files go to audio/ inside it, as `render` writes them. A catalogue file lists books with
+    [[book]] folder = "..." (or source, voices and out). Exit 1 names the books that failed;
+    the others are complete.
+    """
+    from audiobook import catalogue as catalogues
+    from audiobook import executors
+    from audiobook.cache import Cache
+    from audiobook.progress import RenderProgress
+
+    entries = catalogues.find_books(root)
+    jobs = _jobs(jobs, scheduler, shared_cache)
+    cache = _cache(shared_cache) or Cache()
+    with (
+        RenderProgress(err, quiet, catalogue=True) as progress,
+        executors.open_workers(scheduler, jobs, shared_cache) as workers,
+    ):
+        if not quiet:
+            progress.say(f"{len(entries)} books, made on {workers.where}")
+
+        def finished(outcome: Any) -> None:
+            if not quiet:
+                state = "done" if outcome.ok else "failed"
+                progress.say(f"{outcome.entry.name}: {state}")
+
+        outcomes = catalogues.render_catalogue(
+            entries, workers.pool, workers.studio, cache, finished=finished, force=force,
+            progress_for=lambda entry: progress.for_book(entry.name),
+        )  # fmt: skip
+    if as_json:
+        doc = {
+            "ok": all(o.ok for o in outcomes),
+            "books": [
+                {
+                    "name": o.entry.name, "source": str(o.entry.source), "out": str(o.entry.out),
+                    "ok": o.ok, "error": o.error,
+                    "render": _summary_json(o.summary) if o.summary else None,
+                }
+                for o in outcomes
+            ],
+        }  # fmt: skip
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        table = Table("book", "chapters", "duration", "out", "", title=f"catalogue {root}")
+        for o in outcomes:
+            s = o.summary
+            done = [r for r in s.results if r.ok] if s else []
+            chapters_done = f"{len(done)}/{len(s.results)}" if s else "-"
+            took = clock(sum(r.duration_ms for r in done) / 1000) if s else "-"
+            state = "ok" if o.ok else "[red]failed[/red]"
+            table.add_row(o.entry.name, chapters_done, took, str(o.entry.out), state)
+        out.print(table)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        err.print(f"audiobook: {o.entry.name}: failed: {_why(o)}", markup=False)
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _why(outcome: Any) -> str:
+    """One line: why a catalogue's book failed."""
+    if outcome.error:
+        return str(outcome.error)
+    s = outcome.summary
+    parts = [f"chapter {r.index} ({r.title}): {r.error}" for r in s.failed]
+    if s.book_files_error:
+        parts.append(f"the whole-book files were {s.book_files_error}")
+    if s.error:
+        parts.append(s.error)
+    return "; ".join(parts)
 
 
 @app.command()
@@ -476,6 +591,33 @@ def clean() -> None:
     err.print(f"removed {entries} chapters ({size / 2**20:.1f} MB) from {cache.root}", markup=False)
 
 
+def _jobs(jobs: int | None, scheduler: str | None, shared_cache: Path | None) -> int:
+    """Chapters at once on this machine; with a cluster, its workers decide."""
+    if scheduler is not None and jobs is not None:
+        raise InputError(
+            "--jobs is for this machine; with --scheduler, the cluster's workers set how many "
+            "chapters are made at once",
+            hint="leave out --jobs, or use --scheduler local:N",
+        )
+    if shared_cache is not None and scheduler is None:
+        raise InputError("--shared-cache is for a cluster", hint="add --scheduler, or leave it out")
+    return jobs or os.cpu_count() or 1
+
+
+def _cache(shared_cache: Path | None) -> Any:
+    """The cache of the run: the folder every worker shares, or the user's."""
+    from audiobook.cache import Cache
+
+    if shared_cache is None:
+        return None
+    if not shared_cache.is_dir():
+        raise InputError(
+            "the shared cache folder does not exist", path=shared_cache,
+            hint="mount it (the same path on every worker), or create it",
+        )  # fmt: skip
+    return Cache(shared_cache.resolve())
+
+
 def _require_explicit(path: Path, default: Path) -> None:
     """A missing default voices.toml means defaults; a missing file the user named is an error."""
     if path != default and not path.exists():
@@ -508,73 +650,6 @@ def _summary_json(summary: Any) -> dict[str, Any]:
             for r in summary.results
         ],
     }
-
-
-class _Progress:
-    """Where a render is: on a terminal, a bar for the book (by words, with ETA) and one for each
-    running chapter (by utterances); otherwise plain lines for CI logs. Always on stderr.
-    Events come from the chapters' threads; rich's Progress is thread-safe."""
-
-    def __init__(self, quiet: bool = False) -> None:
-        self.quiet = quiet
-        self.bar: Any = None
-        self.book: Any = None
-        self.chapters: dict[int, Any] = {}
-        self.words: dict[int, int] = {}
-
-    def __enter__(self) -> _Progress:
-        if err.is_terminal and not self.quiet:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.percentage:>3.0f}%"),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-            )
-            self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-    def event(self, kind: str, index: int, title: str, detail: Any) -> None:
-        if kind == "warning":  # not progress: said even with --quiet
-            err.print(f"audiobook: warning: chapter {index} ({title}): {detail}", markup=False)
-            return
-        if self.quiet:
-            return
-        if self.bar is not None:
-            self._bar_event(kind, index, title, detail)
-        elif kind == "start":
-            note = " (from the cache)" if detail == 0 else f" ({detail} utterances)"
-            err.print(f"chapter {index}: {title}{note}", markup=False)
-        elif kind == "done":
-            if detail.ok:
-                took = clock(detail.duration_ms / 1000)
-                err.print(f"chapter {index} done: {took} of audio", markup=False)
-            else:
-                err.print(f"chapter {index} failed: {detail.error}", markup=False)
-
-    def _bar_event(self, kind: str, index: int, title: str, detail: Any) -> None:
-        if kind == "book":
-            self.book = self.bar.add_task(f"[bold]{title}", total=max(detail, 1))
-        elif kind == "start":
-            task = self.bar.add_task(f"  {index}. {title}", total=max(detail, 1))
-            self.chapters[index] = task
-        elif kind == "step":
-            self.bar.update(self.chapters[index], completed=detail)
-        elif kind == "master":
-            self.bar.update(self.chapters[index], description=f"  {index}. {title}: mastering")
-        elif kind == "done":
-            task = self.chapters.pop(index, None)
-            if task is not None:
-                self.bar.remove_task(task)
-            if self.book is not None:
-                self.bar.advance(self.book, detail.words)
 
 
 def main() -> None:

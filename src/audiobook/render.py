@@ -1,9 +1,11 @@
-"""The render: a book's chapter jobs on an executor, then the whole-book files and the manifest.
+"""The render: books' chapter jobs on an executor, then each book's whole-book files and manifest.
 
 Orchestration only. Each chapter is one job (chapter_job.py), a function of its own inputs, run on
-whatever executor the caller hands in; a failed chapter is recorded and the others go on. When
-every chapter is there, the whole-book job (book_job.py) joins them. The manifest (manifest.py)
-records what was written, and files an earlier render left that this one did not write go.
+whatever executor the caller hands in, its audio made by whatever Studio it is given (here, or on
+a cluster: executors/); a failed chapter is recorded and the others go on. When every chapter of
+a book is there, the whole-book job (book_job.py) joins them. The manifest (manifest.py) records
+what was written, and files an earlier render left that this one did not write go. A catalogue
+is several books in one queue: `plan_book` each, then `render_books` them together.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Executor, as_completed, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,14 +22,9 @@ from audiobook import engines, manifest, outputs
 from audiobook.book import Book
 from audiobook.book_job import build_book
 from audiobook.cache import Cache
-from audiobook.chapter_job import (
-    ChapterResult,
-    EngineFactory,
-    Progress,
-    run_chapter,
-    tool_versions,
-)
-from audiobook.config import SplitOverrides, load_cast
+from audiobook.chapter_audio import EngineFactory, LocalStudio, Progress, Studio
+from audiobook.chapter_job import ChapterResult, run_chapter, tool_versions
+from audiobook.config import Cast, SplitOverrides, load_cast
 from audiobook.errors import AudiobookError, InputError, debug_traceback, from_os_error
 from audiobook.files import FolderBusy, exclusive, remove_leftovers
 from audiobook.plan import ChapterJob, check_voice_names, make_jobs
@@ -49,21 +46,39 @@ class RenderSummary:
     def failed(self) -> list[ChapterResult]:
         return [r for r in self.results if not r.ok]
 
+    @property
+    def ok(self) -> bool:
+        return not (self.failed or self.error or self.book_files_error)
 
-def render_book(
+
+@dataclass
+class BookRun:
+    """A book read, its voices resolved and its chapters planned: all its input proven, nothing
+    written yet (plan_book)."""
+
+    book: Book
+    cast: Cast
+    out_dir: Path
+    jobs: list[ChapterJob]
+    tools: dict[str, str]
+    narrator_wpm: float
+    force: bool = False
+    progress: Progress | None = None
+    previous: dict = field(default_factory=dict)  # the manifest the last render left
+
+
+def plan_book(
     source: Path,
     out_dir: Path,
     voices_file: Path,
     *,
-    executor: Executor,
-    progress: Progress | None = None,
     engine_factory: EngineFactory = engines.create,
     split: SplitOverrides | None = None,
-    cache: Cache | None = None,
     force: bool = False,
-) -> RenderSummary:
-    """Render SOURCE into OUT_DIR, its chapters as jobs on EXECUTOR; bad input raises InputError
-    before anything is written."""
+    progress: Progress | None = None,
+) -> BookRun:
+    """SOURCE read and planned for OUT_DIR with the voices of VOICES_FILE; bad input raises
+    InputError before anything is written."""
     cast = load_cast(voices_file)
     book = read_book(source, cast.split_options(voices_file, split))
     with contextlib.closing(engine_factory()) as probe:
@@ -72,67 +87,92 @@ def render_book(
         narrator_wpm = probe.pace(cast.narrator)
     check_voice_names(book, cast)
     _check_out_dir(out_dir)
-    with _exclusive(out_dir):
-        remove_leftovers(out_dir)  # of a render that was killed: only now is none running
-        cache = cache or Cache()
-        cache.remove_stale_work()
-        summary = RenderSummary(book=book, out_dir=out_dir)
-        previous = manifest.read_previous(out_dir)
-        jobs = make_jobs(book, cast)
-        summary.results = _run_chapters(
-            jobs, executor, out_dir, cache, tools, engine_factory, force, progress, previous
-        )
-        made = build_book(
-            summary.results, book, jobs[0].book, outputs.enabled(cast.output), out_dir, cache,
-            manifest.previous_book(previous), force,
-        )  # fmt: skip
-        summary.book_manifest, summary.book_files_error = made.section, made.error
-        stale = _stale(summary, previous)
-        try:
-            # The manifest first, then the files it no longer lists (which it names as stale,
-            # for the next render to remove if this one cannot): whatever fails, every file
-            # that the folder's manifest lists is there as it says.
-            manifest.write_manifest(
-                out_dir, book, cast, [r for r in summary.results if r.ok], summary.failed,
-                summary.book_manifest, narrator_wpm, stale,
-            )  # fmt: skip
-            for name in stale:
-                (out_dir / name).unlink(missing_ok=True)
-        except OSError as exc:  # a full or read-only disk, the folder gone: said, not raised
-            debug_traceback(exc)
-            summary.error = str(from_os_error(exc))
-        return summary
+    jobs = make_jobs(book, cast)
+    return BookRun(book, cast, out_dir, jobs, tools, narrator_wpm, force, progress)
+
+
+def render_book(
+    source: Path,
+    out_dir: Path,
+    voices_file: Path,
+    *,
+    executor: Executor,
+    studio: Studio | None = None,
+    progress: Progress | None = None,
+    engine_factory: EngineFactory = engines.create,
+    split: SplitOverrides | None = None,
+    cache: Cache | None = None,
+    force: bool = False,
+) -> RenderSummary:
+    """Render SOURCE into OUT_DIR, its chapters as jobs on EXECUTOR, their audio made by STUDIO
+    (default: this machine's engines); bad input raises InputError before anything is written."""
+    run = plan_book(
+        source, out_dir, voices_file, engine_factory=engine_factory, split=split, force=force,
+        progress=progress,
+    )  # fmt: skip
+    with lock_out_dir(out_dir):
+        studio = studio or LocalStudio(engine_factory)
+        return render_books([run], executor, studio, cache or Cache())[0]
+
+
+def render_books(
+    runs: Sequence[BookRun],
+    executor: Executor,
+    studio: Studio,
+    cache: Cache,
+    finished: Callable[[BookRun, RenderSummary], None] | None = None,
+) -> list[RenderSummary]:
+    """Every chapter of RUNS in one queue on EXECUTOR, longest first whatever its book; each
+    book's whole-book files and manifest as soon as its last chapter is done (then FINISHED is
+    told), while the others' chapters go on. The caller holds each output folder (lock_out_dir).
+    """
+    for run in runs:
+        remove_leftovers(run.out_dir)  # of a render that was killed: only now is none running
+        run.previous = manifest.read_previous(run.out_dir)
+    studio.check([run.tools for run in runs])
+    cache.remove_stale_work()
+    summaries: dict[int, RenderSummary] = {}
+
+    def done(run: BookRun, results: list[ChapterResult]) -> None:
+        summary = _finish_book(run, results, cache)
+        summaries[id(run)] = summary
+        if finished:
+            finished(run, summary)
+
+    _run_chapters(runs, executor, studio, cache, done)
+    return [summaries[id(run)] for run in runs]
 
 
 def _run_chapters(
-    jobs: list[ChapterJob],
+    runs: Sequence[BookRun],
     executor: Executor,
-    out_dir: Path,
+    studio: Studio,
     cache: Cache,
-    tools: dict[str, str],
-    engine_factory: EngineFactory,
-    force: bool,
-    progress: Progress | None,
-    previous: dict,
-) -> list[ChapterResult]:
-    """Every chapter job on EXECUTOR; the results in book order, failures recorded as such."""
+    done: Callable[[BookRun, list[ChapterResult]], None],
+) -> None:
+    """Every chapter job of RUNS on EXECUTOR; each book's results, in book order, to DONE once
+    all of them are in; failures recorded as such."""
     stop = threading.Event()
-    before = manifest.previous_chapters(previous)
-    if progress:
-        progress("book", 0, jobs[0].book.title, sum(job.chapter.words for job in jobs))
-    futures = {
-        executor.submit(
-            run_chapter, job, out_dir, cache, tools, engine_factory, force, progress,
-            stop.is_set, before.get(job.file_name),
-        ): job
-        # Longest first: the last chapters to start are then short ones, and the cores
-        # finish together instead of one of them speaking a long chapter alone at the end.
-        for job in sorted(jobs, key=lambda job: -job.chapter.words)
-    }  # fmt: skip
-    results = []
+    futures: dict[Future[ChapterResult], tuple[BookRun, ChapterJob]] = {}
+    for run in runs:
+        if run.progress:
+            run.progress("book", 0, run.book.title, sum(job.chapter.words for job in run.jobs))
+    # Longest first: the last chapters to start are then short ones, and the cores finish
+    # together instead of one of them speaking a long chapter alone at the end.
+    queue = sorted(
+        ((run, job) for run in runs for job in run.jobs), key=lambda rj: -rj[1].chapter.words
+    )
+    for run, job in queue:
+        before = manifest.previous_chapters(run.previous).get(job.file_name)
+        future = executor.submit(
+            run_chapter, job, run.out_dir, cache, run.tools, studio, run.force, run.progress,
+            stop.is_set, before,
+        )  # fmt: skip
+        futures[future] = (run, job)
+    results: dict[int, list[ChapterResult]] = {id(run): [] for run in runs}
     try:
         for future in as_completed(futures):
-            job = futures[future]
+            run, job = futures[future]
             try:
                 result = future.result()
             except (AudiobookError, OSError) as exc:
@@ -143,9 +183,12 @@ def _run_chapters(
                     job.chapter.index, job.chapter.title, job.file_name, job.chapter.words,
                     error=str(error),
                 )  # fmt: skip
-            results.append(result)
-            if progress:
-                progress("done", job.chapter.index, job.chapter.title, result)
+            mine = results[id(run)]
+            mine.append(result)
+            if run.progress:
+                run.progress("done", job.chapter.index, job.chapter.title, result)
+            if len(mine) == len(run.jobs):
+                done(run, sorted(mine, key=lambda r: r.index))
     except BaseException:
         # Ctrl-C or a bug: queued chapters are not started, running ones stop at their next
         # utterance (or with their processes, which got the same signal); what they leave are
@@ -154,9 +197,35 @@ def _run_chapters(
         for future in futures:
             future.cancel()
         wait(futures)
-        remove_leftovers(out_dir)
+        for run in runs:
+            remove_leftovers(run.out_dir)
         raise
-    return sorted(results, key=lambda r: r.index)
+
+
+def _finish_book(run: BookRun, results: list[ChapterResult], cache: Cache) -> RenderSummary:
+    """The whole-book files from RUN's chapters, then its manifest, then the files it no longer
+    lists."""
+    summary = RenderSummary(book=run.book, out_dir=run.out_dir, results=results)
+    made = build_book(
+        results, run.book, run.jobs[0].book, outputs.enabled(run.cast.output), run.out_dir, cache,
+        manifest.previous_book(run.previous), run.force,
+    )  # fmt: skip
+    summary.book_manifest, summary.book_files_error = made.section, made.error
+    stale = _stale(summary, run.previous)
+    try:
+        # The manifest first, then the files it no longer lists (which it names as stale, for
+        # the next render to remove if this one cannot): whatever fails, every file that the
+        # folder's manifest lists is there as it says.
+        manifest.write_manifest(
+            run.out_dir, run.book, run.cast, [r for r in results if r.ok], summary.failed,
+            summary.book_manifest, run.narrator_wpm, stale,
+        )  # fmt: skip
+        for name in stale:
+            (run.out_dir / name).unlink(missing_ok=True)
+    except OSError as exc:  # a full or read-only disk, the folder gone: said, not raised
+        debug_traceback(exc)
+        summary.error = str(from_os_error(exc))
+    return summary
 
 
 def _stale(summary: RenderSummary, previous: dict) -> list[str]:
@@ -169,7 +238,7 @@ def _stale(summary: RenderSummary, previous: dict) -> list[str]:
 
 
 @contextlib.contextmanager
-def _exclusive(out_dir: Path) -> Iterator[None]:
+def lock_out_dir(out_dir: Path) -> Iterator[None]:
     """One render at a time in a folder: a second one would delete the first one's temporary
     files and join its half-written chapters into the book files."""
     try:

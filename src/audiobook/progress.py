@@ -1,0 +1,106 @@
+"""Where a render or a catalogue is, on stderr: bars on a terminal, plain lines for CI logs.
+
+A render shows a bar for the book (by words, with ETA) and one for each running chapter (by
+utterances). A catalogue shows one bar for the whole catalogue and one for each book, both by
+words; its plain lines name the book. Events come from the chapters' threads (and, on a cluster,
+from the client's event loop); rich's Progress is thread-safe, and the counts here are locked.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rich.console import Console
+
+from audiobook.audio import clock
+from audiobook.chapter_audio import Progress
+
+
+class RenderProgress:
+    def __init__(self, console: Console, quiet: bool = False, catalogue: bool = False) -> None:
+        self.console = console
+        self.quiet = quiet
+        self.catalogue = catalogue
+        self.bar: Any = None
+        self.books: dict[str, Any] = {}  # a bar per book (the catalogue's, by name)
+        self.chapters: dict[tuple[str, int], Any] = {}
+        self.total: Any = None  # the catalogue's bar
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> RenderProgress:
+        if self.console.is_terminal and not self.quiet:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.__enter__()
+            if self.catalogue:
+                self.total = self.bar.add_task("[bold]catalogue", total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def for_book(self, name: str) -> Progress:
+        """The progress callable of the catalogue's book NAME."""
+        return lambda kind, index, title, detail: self.book_event(name, kind, index, title, detail)
+
+    def event(self, kind: str, index: int, title: str, detail: Any) -> None:
+        """A render's event (chapter_audio.Progress)."""
+        self.book_event("", kind, index, title, detail)
+
+    def say(self, line: str) -> None:
+        self.console.print(line, markup=False)
+
+    def book_event(self, book: str, kind: str, index: int, title: str, detail: Any) -> None:
+        where = f"{book}: " if book else ""
+        if kind == "warning":  # not progress: said even with --quiet
+            self.say(f"audiobook: warning: {where}chapter {index} ({title}): {detail}")
+            return
+        if self.quiet:
+            return
+        if self.bar is not None:
+            with self._lock:
+                self._bar_event(book, kind, index, title, detail)
+        elif kind == "start":
+            note = " (from the cache)" if detail == 0 else f" ({detail} utterances)"
+            self.say(f"{where}chapter {index}: {title}{note}")
+        elif kind == "done":
+            if detail.ok:
+                self.say(
+                    f"{where}chapter {index} done: {clock(detail.duration_ms / 1000)} of audio"
+                )
+            else:
+                self.say(f"{where}chapter {index} failed: {detail.error}")
+
+    def _bar_event(self, book: str, kind: str, index: int, title: str, detail: Any) -> None:
+        if kind == "book":
+            self.books[book] = self.bar.add_task(f"[bold]{book or title}", total=max(detail, 1))
+            if self.total is not None:
+                known = self.bar.tasks[self.total].total or 0
+                self.bar.update(self.total, total=known + max(detail, 1))
+        elif kind == "start" and not self.catalogue:  # a catalogue shows books, not chapters
+            task = self.bar.add_task(f"  {index}. {title}", total=max(detail, 1))
+            self.chapters[(book, index)] = task
+        elif kind == "step" and (book, index) in self.chapters:
+            self.bar.update(self.chapters[(book, index)], completed=detail)
+        elif kind == "master" and (book, index) in self.chapters:
+            self.bar.update(
+                self.chapters[(book, index)], description=f"  {index}. {title}: mastering"
+            )
+        elif kind == "done":
+            task = self.chapters.pop((book, index), None)
+            if task is not None:
+                self.bar.remove_task(task)
+            if book in self.books:
+                self.bar.advance(self.books[book], detail.words)
+            if self.total is not None:
+                self.bar.advance(self.total, detail.words)

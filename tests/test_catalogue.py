@@ -1,0 +1,212 @@
+"""The catalogue on this machine: finding the books, one bad book among good ones, the options;
+and the cluster studio's own logic around its client (the real cluster: tests/test_cluster.py)."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audiobook.cache import Cache, CacheUnwritable
+from audiobook.catalogue import find_books
+from audiobook.chapter_audio import ENTRY_FILES, AudioRequest
+from audiobook.errors import InputError
+from tests.conftest import run_cli, write_book
+
+
+def _books(root: Path, *names: str) -> Path:
+    for name in names:
+        write_book(root / name)
+    return root
+
+
+def test_a_folder_of_book_folders_is_a_catalogue_in_name_order(tmp_path: Path) -> None:
+    root = _books(tmp_path, "b-second", "a-first")
+    (root / "notes").mkdir()  # not a book: no text/, no voices.toml
+    flat = root / "c-flat"  # the manuscript beside voices.toml
+    flat.mkdir()
+    (flat / "book.md").write_text("# One\n\nA few words.\n", encoding="utf-8")
+    (flat / "voices.toml").write_text("", encoding="utf-8")
+    found = find_books(root)
+    assert [e.name for e in found] == ["a-first", "b-second", "c-flat"]
+    assert found[0].source == root / "a-first" / "text"
+    assert found[0].out == root / "a-first" / "audio"
+    assert found[2].source == flat and found[2].voices == flat / "voices.toml"
+
+
+def test_a_catalogue_file_lists_books_relative_to_itself(tmp_path: Path) -> None:
+    _books(tmp_path / "shelf", "alice")
+    listing = tmp_path / "list.toml"
+    listing.write_text(
+        '[[book]]\nfolder = "shelf/alice"\n\n'
+        '[[book]]\nsource = "shelf/alice/text/book.md"\nvoices = "shelf/alice/voices.toml"\n'
+        'out = "rendered/again"\nname = "alice-again"\n',
+        encoding="utf-8",
+    )
+    found = find_books(listing)
+    assert [e.name for e in found] == ["alice", "alice-again"]
+    assert found[1].out == tmp_path / "rendered" / "again"
+    assert found[1].source == tmp_path / "shelf" / "alice" / "text" / "book.md"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[[book]]\nfolder = 'a'\nsource = 'b'\n", "either folder, or source"),
+        ("[[book]]\nfolder = 'a'\ncolour = 'red'\n", "book.0.colour"),
+        ("book = [\n", "not valid TOML"),
+        ("[[book]]\nsource = 'a.md'\n", "says no out folder"),
+        ("[[book]]\nfolder = 'a'\n[[book]]\nfolder = 'a'\n", "would both be written to"),
+    ],
+)
+def test_a_bad_catalogue_file_says_what_is_wrong(tmp_path: Path, text: str, says: str) -> None:
+    listing = tmp_path / "catalogue.toml"
+    listing.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=says) as raised:
+        find_books(tmp_path)  # a folder holding catalogue.toml: that file
+    assert str(listing) in str(raised.value)
+
+
+def test_a_folder_without_books_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    done = run_cli("catalogue", str(tmp_path / "empty"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"audiobook: error: {tmp_path / 'empty'}: no books here; give a folder of book folders "
+        "(each with text/ or voices.toml), or a catalogue.toml that lists them"
+    ]
+
+
+def test_a_bad_book_is_named_and_the_others_are_complete(tmp_path: Path) -> None:
+    root = _books(tmp_path / "shelf", "good", "bad")
+    (root / "bad" / "voices.toml").write_text("[narrator]\nrate = 9000\n", encoding="utf-8")
+    done = run_cli("catalogue", str(root), "--jobs", "2", "--json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    doc = json.loads(done.stdout)
+    books = {b["name"]: b for b in doc["books"]}
+    assert not doc["ok"] and books["good"]["ok"] and not books["bad"]["ok"]
+    assert "rate" in books["bad"]["error"] and books["bad"]["render"] is None
+    assert [c["file"] for c in books["good"]["render"]["chapters"]] == [
+        "01-the-harbour.mp3", "02-the-storm.mp3", "03-the-return.mp3",
+    ]  # fmt: skip
+    failed = [line for line in done.stderr.splitlines() if line.startswith("audiobook: ")]
+    assert len(failed) == 1 and failed[0].startswith("audiobook: bad: failed: ")
+    # The good book is what `render` writes, and `check` proves it.
+    checked = run_cli("check", str(root / "good" / "audio"), "--quick", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--jobs", "2", "--scheduler", "local:2"], "--jobs is for this machine"),
+        (["--shared-cache", "."], "--shared-cache is for a cluster"),
+        (["--scheduler", "nowhere"], "--scheduler 'nowhere' is not an address"),
+        (["--scheduler", "local:0"], "a local cluster needs at least one worker"),
+    ],
+)
+def test_cluster_options_that_cannot_work_are_bad_input(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    write_book(tmp_path)
+    done = run_cli("render", *args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "audio").exists() or not list((tmp_path / "audio").iterdir())
+
+
+def test_a_scheduler_that_does_not_answer_is_bad_input(tmp_path: Path) -> None:
+    write_book(tmp_path)
+    done = run_cli("render", "--scheduler", "tcp://127.0.0.1:9", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith(
+        "audiobook: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9"
+    )
+
+
+# The cluster studio around its client: a client that hands back what a worker made.
+
+
+class _Reply:
+    def __init__(self, reply: dict[str, Any]) -> None:
+        self.future: Future[dict[str, Any]] = Future()
+        self.future.set_result(reply)
+        self.submitted: list[tuple[Any, ...]] = []
+
+    def submit(self, *args: Any, **kwargs: Any) -> Future[dict[str, Any]]:
+        self.submitted.append(args)
+        return self.future
+
+    def subscribe_topic(self, topic: str, handler: Any) -> None:
+        pass
+
+
+def _studio(reply: dict[str, Any]) -> Any:
+    cluster = pytest.importorskip("audiobook.executors.cluster")
+    pytest.importorskip("distributed")
+    studio = cluster.ClusterStudio.__new__(cluster.ClusterStudio)
+    studio.client, studio.shared, studio.run = _Reply(reply), False, "test"
+    studio._distributed = __import__("distributed")
+    studio._waiting, studio._lock = {}, __import__("threading").Lock()
+    return studio
+
+
+REQUEST = AudioRequest("ab" * 32, (), {}, "acx", {}, 1, "One", 10)
+
+
+def test_audio_sent_back_lands_in_the_cache_whole(tmp_path: Path) -> None:
+    files = {name: name.encode() * 3 for name in ENTRY_FILES}
+    cache = Cache(tmp_path / "cache")
+    studio = _studio({"worker": "tcp://w", "retries": 2, "files": files})
+    assert studio.make(REQUEST, cache, None, lambda: False) == 2
+    entry = cache.get(REQUEST.key, verify=ENTRY_FILES)
+    assert entry is not None
+    assert {p.name: p.read_bytes() for p in entry.iterdir() if p.name in files} == files
+
+
+def test_a_full_cache_disk_under_audio_sent_back_is_the_caches_fault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chapter job then runs again outside the cache (chapter_job.run_chapter)."""
+    cache = Cache(tmp_path / "cache")
+    studio = _studio({"worker": "tcp://w", "retries": 0, "files": {"chapter.mp3": b"x"}})
+    real = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:
+        if str(self).startswith(str(cache.root)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(CacheUnwritable, match="no space left"):
+        studio.make(REQUEST, cache, None, lambda: False)
+    assert cache.get(REQUEST.key) is None
+
+
+def test_a_shared_cache_the_client_does_not_see_is_said(tmp_path: Path) -> None:
+    studio = _studio({"worker": "tcp://w", "retries": 0})
+    studio.shared = True
+    with pytest.raises(Exception, match="--shared-cache must be one folder"):
+        studio.make(REQUEST, Cache(tmp_path / "cache"), None, lambda: False)
+
+
+def test_a_killed_workers_chapter_folders_go_once_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster = pytest.importorskip("audiobook.executors.cluster")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    stale, fresh = tmp_path / "audiobook-chapter-old", tmp_path / "audiobook-chapter-new"
+    for folder in (stale, fresh):
+        folder.mkdir()
+        (folder / "chapter.raw").write_bytes(b"half")
+    hour_ago = time.time() - 3700
+    os.utime(stale, (hour_ago, hour_ago))
+    cluster._remove_stale_folders()
+    assert not stale.exists() and fresh.exists()
