@@ -123,7 +123,8 @@ def test_cluster_options_that_cannot_work_are_bad_input(
 
 def test_a_scheduler_that_does_not_answer_is_bad_input(tmp_path: Path) -> None:
     write_book(tmp_path)
-    done = run_cli("render", "--scheduler", "tcp://127.0.0.1:9", cwd=tmp_path)
+    quick = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}  # Dask's own: 30 s by default
+    done = run_cli("render", "--scheduler", "tcp://127.0.0.1:9", cwd=tmp_path, env=quick)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert lines[-1].startswith(

@@ -154,11 +154,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    """A scheduler and two workers on 127.0.0.1."""
-    running = Cluster(tmp_path / "cluster")
-    running.folder.mkdir()
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A scheduler and two workers on 127.0.0.1, for this module's tests (the last one kills a
+    worker)."""
+    running = Cluster(tmp_path_factory.mktemp("cluster"))
     try:
         running.start()
         running.add_worker()
@@ -175,30 +175,6 @@ def _catalogue_cli(folder: Path, *args: str, cache: Path) -> subprocess.Popen[st
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "AUDIOBOOK_CACHE": str(cache)},
     )  # fmt: skip
-
-
-def test_a_catalogue_on_two_workers_is_the_bytes_of_local_renders_even_when_one_is_killed(
-    cluster: Cluster, reference: dict[str, dict[str, str]], tmp_path: Path
-) -> None:
-    folder = _catalogue(tmp_path / "books")
-    run = _catalogue_cli(folder, "--scheduler", cluster.address, cache=tmp_path / "cache")
-    deadline = time.monotonic() + 120
-    while not cluster.busy():  # a worker is in the middle of a chapter: kill it, as a machine dies
-        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
-        time.sleep(0.05)
-    killed = cluster.busy()[0]
-    cluster.kill(killed)
-    stdout, stderr = run.communicate(timeout=300)
-    assert run.returncode == 0, stderr
-    assert "Traceback" not in stderr
-    doc = json.loads(stdout)
-    assert doc["ok"] and [b["name"] for b in doc["books"]] == sorted(BOOKS)
-    for name in BOOKS:
-        assert _digests(folder / name / "audio") == reference[name], name
-    # The dead worker's half-made chapter was in its own temporary folder, which died with it;
-    # the survivor made everything else and left nothing behind.
-    survivor = 1 - killed
-    assert not list(cluster.workers[survivor][1].glob("audiobook-chapter-*"))
 
 
 def test_workers_write_into_a_shared_cache_and_the_files_are_the_same(
@@ -274,3 +250,28 @@ def test_a_local_cluster_renders_a_book_as_this_machine_does(
     done = run_cli("render", "--scheduler", "local:2", "--quiet", cwd=folder / "harbour", env=env)
     assert done.returncode == 0, done.stderr
     assert _digests(folder / "harbour" / "audio") == reference["harbour"]
+
+
+def test_a_catalogue_on_two_workers_is_the_bytes_of_local_renders_even_when_one_is_killed(
+    cluster: Cluster, reference: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """Last in this module: it kills one of the module's two workers."""
+    folder = _catalogue(tmp_path / "books")
+    run = _catalogue_cli(folder, "--scheduler", cluster.address, cache=tmp_path / "cache")
+    deadline = time.monotonic() + 120
+    while not cluster.busy():  # a worker is in the middle of a chapter: kill it, as a machine dies
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.05)
+    killed = cluster.busy()[0]
+    cluster.kill(killed)
+    stdout, stderr = run.communicate(timeout=300)
+    assert run.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    doc = json.loads(stdout)
+    assert doc["ok"] and [b["name"] for b in doc["books"]] == sorted(BOOKS)
+    for name in BOOKS:
+        assert _digests(folder / name / "audio") == reference[name], name
+    # The dead worker's half-made chapter was in its own temporary folder, which died with it;
+    # the survivor made everything else and left nothing behind.
+    survivor = 1 - killed
+    assert not list(cluster.workers[survivor][1].glob("audiobook-chapter-*"))

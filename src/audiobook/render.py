@@ -126,10 +126,10 @@ def render_books(
     book's whole-book files and manifest as soon as its last chapter is done (then FINISHED is
     told), while the others' chapters go on. The caller holds each output folder (lock_out_dir).
     """
+    studio.check([run.tools for run in runs])  # a cluster's workers: before anything is done
     for run in runs:
         remove_leftovers(run.out_dir)  # of a render that was killed: only now is none running
         run.previous = manifest.read_previous(run.out_dir)
-    studio.check([run.tools for run in runs])
     cache.remove_stale_work()
     summaries: dict[int, RenderSummary] = {}
 

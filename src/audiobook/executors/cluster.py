@@ -50,9 +50,13 @@ from audiobook.chapter_job import tool_versions
 from audiobook.errors import InputError, SetupError, ToolError
 
 INSTALL = "pip install 'audiobook[cluster]' (Dask distributed)"
-CONNECT_TIMEOUT_S = 30  # to reach the scheduler, and for it to have a worker
 POLL_S = 0.5  # how often a waiting chapter looks whether the render is being interrupted
 STOP_CHECK_S = 1.0  # how often a worker's chapter asks whether the run was stopped
+STEP_EVERY_S = 0.5  # a worker's chapter sends its progress at most this often
+# Dask's statistical profiler samples every worker thread's stack every 10 ms: measured on alice.txt
+# on two local workers, 18 s of CPU time in 160 (wall 98 s -> 88 s). Off for local:N; for
+# `dask worker`, DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False (docs/CLUSTER.md).
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
 JOB_PREFIX = "audiobook-chapter-"  # a worker's temporary folders: a killed one's are removed
 
 
@@ -72,15 +76,15 @@ def connect(scheduler: str, shared_cache: Path | None = None) -> Iterator[Any]:
 
     distributed = _distributed()
     with _client(distributed, scheduler) as client:
-        threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
+        nthreads = client.nthreads()  # {worker: threads}, every worker
+        threads = sum(nthreads.values())
         studio = ClusterStudio(client, shared_cache)
         # Each chapter job's thread here waits while a worker makes its audio: a few more of
         # them than the cluster has threads keep its queue full (and workers that join later
         # busy) while finished chapters are being tagged here.
         pool = ThreadPoolExecutor(max_workers=max(16, 4 * threads))
         try:
-            workers = len(client.scheduler_info()["workers"])
-            where = f"the cluster at {scheduler}: {workers} workers, {threads} threads"
+            where = f"the cluster at {scheduler}: {len(nthreads)} workers, {threads} threads"
             yield Workers(pool, studio, where)
         except BaseException:
             studio.stop()
@@ -100,13 +104,18 @@ def _client(distributed: Any, scheduler: str) -> Iterator[Any]:
         with _local_cluster(distributed, count) as cluster, distributed.Client(cluster) as client:
             yield client
         return
+    import dask
+
     if "://" not in scheduler and ":" not in scheduler:
         raise InputError(
             f"--scheduler {scheduler!r} is not an address",
             hint="give tcp://HOST:PORT (from `dask scheduler`), or local:N",
         )
+    # How long to try to reach it, and then to wait for a worker: Dask's own setting
+    # (distributed.comm.timeouts.connect, 30 s unless DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT).
+    timeout = dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
     try:
-        client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        client = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(
             f"cannot reach the Dask scheduler at {scheduler} ({exc})",
@@ -115,7 +124,7 @@ def _client(distributed: Any, scheduler: str) -> Iterator[Any]:
         ) from None
     with client:
         try:
-            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+            client.wait_for_workers(1, timeout=timeout)
         except TimeoutError:
             raise InputError(
                 f"the Dask scheduler at {scheduler} has no workers",
@@ -127,11 +136,17 @@ def _client(distributed: Any, scheduler: str) -> Iterator[Any]:
 @contextlib.contextmanager
 def _local_cluster(distributed: Any, count: int) -> Iterator[Any]:
     """COUNT worker processes on this machine, a thread each (a chapter's engine and ffmpeg are
-    processes of their own); their logs kept quiet but for errors."""
-    with distributed.LocalCluster(
-        n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
-        silence_logs=logging.ERROR,
-    ) as cluster:  # fmt: skip
+    processes of their own); their logs kept quiet but for errors, and without Dask's sampling
+    profiler (see QUIET_WORKERS)."""
+    import dask
+
+    with (
+        dask.config.set(QUIET_WORKERS),
+        distributed.LocalCluster(
+            n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+    ):  # fmt: skip
         yield cluster
 
 
@@ -203,7 +218,18 @@ class ClusterStudio:
                     future.cancel()
                     raise Interrupted from None
             except self._distributed.client.FutureCancelledError:
-                raise Interrupted from None
+                if stopping():
+                    raise Interrupted from None
+                raise ToolError(
+                    "the cluster dropped the chapter (its scheduler restarted, or lost us)",
+                    hint="run again: the chapters already made come from the cache",
+                ) from None
+            except self._distributed.KilledWorker as exc:
+                # Dask's retries are spent: every worker that took it died (out of memory?).
+                raise ToolError(
+                    f"every worker that took the chapter died ({exc})",
+                    hint="look at the workers' logs (out of memory? killed?), then run again",
+                ) from None
 
     def _on_progress(self, event: tuple[float, Any]) -> None:
         key, kind, detail = event[1]
@@ -238,8 +264,14 @@ def make_on_worker(request: AudioRequest, shared_root: str | None, run: str) -> 
     stopping = _StopFlag(distributed.Event(f"audiobook-stop-{run}"))
     topic = f"audiobook-progress-{run}"
 
+    sent = [0.0]
+
     def progress(kind: str, index: int, title: str, detail: Any) -> None:
-        worker.log_event(topic, (request.key, kind, detail))
+        # Every utterance is a message through the scheduler: a few a second say as much.
+        now = time.monotonic()
+        if kind != "step" or now - sent[0] >= STEP_EVERY_S:
+            sent[0] = now
+            worker.log_event(topic, (request.key, kind, detail))
 
     if shared_root is not None:
         cache = Cache(Path(shared_root))
