@@ -211,3 +211,44 @@ def test_a_killed_workers_chapter_folders_go_once_stale(
     os.utime(stale, (hour_ago, hour_ago))
     cluster._remove_stale_folders()
     assert not stale.exists() and fresh.exists()
+
+
+def test_a_catalogue_shows_a_bar_per_book_and_one_for_the_catalogue() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from audiobook.chapter_job import ChapterResult
+    from audiobook.progress import RenderProgress
+
+    console = Console(file=StringIO(), force_terminal=True, width=100)
+    with RenderProgress(console, catalogue=True) as progress:
+        alice, ghost = progress.for_book("alice"), progress.for_book("ghost")
+        alice("book", 0, "Alice", 300)
+        ghost("book", 0, "The Ghost", 100)
+        alice("start", 1, "Down the Rabbit-Hole", 12)
+        alice("step", 1, "Down the Rabbit-Hole", 6)
+        alice("done", 1, "Down the Rabbit-Hole", ChapterResult(1, "Down", "01.mp3", 200))
+        ghost("done", 1, "One", ChapterResult(1, "One", "01.mp3", 100))
+        tasks = {t.description: (t.completed, t.total) for t in progress.bar.tasks}
+    assert tasks == {
+        "[bold]catalogue": (300, 400),
+        "[bold]alice": (200, 300),
+        "[bold]ghost": (100, 100),
+    }  # no bar per chapter: a catalogue's books are what there is to watch
+
+
+def test_plain_progress_names_the_book(capsys: pytest.CaptureFixture[str]) -> None:
+    from rich.console import Console
+
+    from audiobook.chapter_job import ChapterResult
+    from audiobook.progress import RenderProgress
+
+    console = Console(stderr=True, force_terminal=False)
+    with RenderProgress(console, catalogue=True) as progress:
+        progress.for_book("alice")("start", 2, "The Pool of Tears", 9)
+        progress.for_book("alice")("done", 2, "Pool", ChapterResult(2, "Pool", "02.mp3", 9, 61_000))
+    assert capsys.readouterr().err.splitlines() == [
+        "alice: chapter 2: The Pool of Tears (9 utterances)",
+        "alice: chapter 2 done: 1:01 of audio",
+    ]

@@ -209,27 +209,31 @@ class ClusterStudio:
         return int(reply["retries"])
 
     def _wait(self, future: Any, stopping: Callable[[], bool]) -> dict[str, Any]:
-        while True:
-            try:
-                return future.result(timeout=POLL_S)  # type: ignore[no-any-return]
-            except self._distributed.TimeoutError:
-                if stopping():
-                    self.stop()
-                    future.cancel()
-                    raise Interrupted from None
-            except self._distributed.client.FutureCancelledError:
-                if stopping():
-                    raise Interrupted from None
-                raise ToolError(
-                    "the cluster dropped the chapter (its scheduler restarted, or lost us)",
-                    hint="run again: the chapters already made come from the cache",
-                ) from None
-            except self._distributed.KilledWorker as exc:
-                # Dask's retries are spent: every worker that took it died (out of memory?).
-                raise ToolError(
-                    f"every worker that took the chapter died ({exc})",
-                    hint="look at the workers' logs (out of memory? killed?), then run again",
-                ) from None
+        # Waited for here, not by future.result(timeout=...) in a loop: that one races with its
+        # own timeout in distributed.utils.sync (an UnboundLocalError, seen once in a
+        # three-book catalogue); a done callback and a local Event cannot.
+        done = threading.Event()
+        future.add_done_callback(lambda _: done.set())
+        while not done.wait(POLL_S):
+            if stopping():
+                self.stop()
+                future.cancel()
+                raise Interrupted
+        try:
+            return future.result()  # type: ignore[no-any-return]
+        except self._distributed.client.FutureCancelledError:
+            if stopping():
+                raise Interrupted from None
+            raise ToolError(
+                "the cluster dropped the chapter (its scheduler restarted, or lost us)",
+                hint="run again: the chapters already made come from the cache",
+            ) from None
+        except self._distributed.KilledWorker as exc:
+            # Dask's retries are spent: every worker that took it died (out of memory?).
+            raise ToolError(
+                f"every worker that took the chapter died ({exc})",
+                hint="look at the workers' logs (out of memory? killed?), then run again",
+            ) from None
 
     def _on_progress(self, event: tuple[float, Any]) -> None:
         key, kind, detail = event[1]
