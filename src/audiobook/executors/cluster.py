@@ -50,6 +50,8 @@ from audiobook.chapter_job import tool_versions
 from audiobook.errors import InputError, SetupError, ToolError
 
 INSTALL = "pip install 'audiobook[cluster]' (Dask distributed)"
+# The audio comes straight from the worker that made it (direct_to_workers): by default a client
+# gathers through the scheduler, which would then carry every chapter of the catalogue twice.
 POLL_S = 0.5  # how often a waiting chapter looks whether the render is being interrupted
 STOP_CHECK_S = 1.0  # how often a worker's chapter asks whether the run was stopped
 STEP_EVERY_S = 0.5  # a worker's chapter sends its progress at most this often
@@ -101,7 +103,10 @@ def _client(distributed: Any, scheduler: str) -> Iterator[Any]:
         count = int(local[1])
         if count < 1:
             raise InputError(f"--scheduler {scheduler}: a local cluster needs at least one worker")
-        with _local_cluster(distributed, count) as cluster, distributed.Client(cluster) as client:
+        with (
+            _local_cluster(distributed, count) as cluster,
+            distributed.Client(cluster, direct_to_workers=True) as client,
+        ):
             yield client
         return
     import dask
@@ -115,7 +120,9 @@ def _client(distributed: Any, scheduler: str) -> Iterator[Any]:
     # (distributed.comm.timeouts.connect, 30 s unless DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT).
     timeout = dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
     try:
-        client = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
+        client = distributed.Client(
+            scheduler, timeout=timeout, set_as_default=False, direct_to_workers=True
+        )
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(
             f"cannot reach the Dask scheduler at {scheduler} ({exc})",
