@@ -191,7 +191,7 @@ def render(
         err.print(f"audiobook: chapter {r.index} ({r.title}) failed: {r.error}", markup=False)
     if summary.error:
         err.print(f"audiobook: error: {summary.error}", markup=False)
-    if summary.failed or summary.error or summary.book_files_error:
+    if not summary.ok:
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -626,7 +626,7 @@ def _require_explicit(path: Path, default: Path) -> None:
 
 def _summary_json(summary: Any) -> dict[str, Any]:
     return {
-        "ok": not (summary.failed or summary.error or summary.book_files_error),
+        "ok": summary.ok,
         "error": summary.error,
         "book_files_error": summary.book_files_error,
         "title": summary.book.title,
