@@ -487,3 +487,19 @@ def test_a_full_temporary_folder_fails_piper_in_one_line(tiny_disk: Path) -> Non
         backend.save("The boats came in at dawn.", {"voice": "stub"}, str(wav))
     assert caught.value.errno == errno.ENOSPC
     assert not wav.exists() or wav.stat().st_size < len(samples)  # never a whole WAV
+
+
+def test_a_long_tmpdir_still_renders_the_same_bytes(rendered_book: Path, tmp_path: Path) -> None:
+    # The engine's fork server listens on a socket in TMPDIR, whose path may hold 107 bytes:
+    # under a longer TMPDIR (a CI runner's, a cluster worker's) the workers are spawned instead.
+    long_tmp = tmp_path / ("scratch-" + "x" * 60) / ("deeper-" + "y" * 40)
+    long_tmp.mkdir(parents=True)
+    assert len(str(long_tmp)) > 107
+    write_book(tmp_path)
+    cache = tmp_path / "empty-cache"  # so that every chapter is spoken under it
+    result = run_cli(
+        "render", "--jobs", "2", cwd=tmp_path,
+        env={"TMPDIR": str(long_tmp), "AUDIOBOOK_CACHE": str(cache)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert digests(tmp_path / "audio") == digests(rendered_book / "audio")

@@ -9,8 +9,10 @@ what still fails is reported with its text. The same code path serves every engi
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import sys
@@ -163,10 +165,15 @@ class WorkerEngine:
         )
         try:
             process.start()
-        except OSError as exc:  # no process to be had (out of memory or processes)
+        except OSError as exc:
+            if exc.errno in (errno.ENOMEM, errno.EAGAIN):  # no process to be had
+                hint = "free some memory, or fewer --jobs, and run again"
+            else:  # its temporary folder, or the fork server's socket in it
+                hint = f"check that the temporary folder {tempfile.gettempdir()} is writable "
+                hint += "(or set TMPDIR to one that is), and run again"
             raise ToolError(
                 f"could not start the engine's worker ({(exc.strerror or str(exc)).lower()})",
-                hint="free some memory, or fewer --jobs, and run again",
+                hint=hint,
             ) from None
         finally:
             child.close()
@@ -227,11 +234,23 @@ def _worker_context(preload: tuple[str, ...]) -> Any:
     main script too ("__main__"): a worker would otherwise import it again, and the `audiobook`
     script imports the whole CLI.
     """
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    if "forkserver" in multiprocessing.get_all_start_methods() and _socket_fits():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["__main__", __name__, *preload])
         return context
     return multiprocessing.get_context("spawn")
+
+
+# The fork server listens on a Unix socket, TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX, and a socket's
+# path holds at most 107 bytes on Linux (108 with its NUL; 104 on macOS): under a longer TMPDIR
+# (a CI runner's, a cluster worker's scratch folder) it could not start at all, and the workers
+# are spawned instead: slower to start, the same audio.
+SOCKET_PATH_MAX = 103
+
+
+def _socket_fits() -> bool:
+    listener = os.path.join(multiprocessing.util.get_temp_dir(), "listener-XXXXXXXX")
+    return len(os.fsencode(listener)) <= SOCKET_PATH_MAX
 
 
 def _excerpt(text: str, limit: int = 80) -> str:
