@@ -252,3 +252,20 @@ def test_plain_progress_names_the_book(capsys: pytest.CaptureFixture[str]) -> No
         "alice: chapter 2: The Pool of Tears (9 utterances)",
         "alice: chapter 2 done: 1:01 of audio",
     ]
+
+
+def test_a_chapter_started_again_by_another_worker_keeps_one_bar() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from audiobook.progress import RenderProgress
+
+    console = Console(file=StringIO(), force_terminal=True, width=100)
+    with RenderProgress(console) as progress:
+        progress.event("book", 0, "Alice", 300)
+        progress.event("start", 1, "Down the Rabbit-Hole", 12)
+        progress.event("step", 1, "Down the Rabbit-Hole", 6)
+        progress.event("start", 1, "Down the Rabbit-Hole", 12)  # its first worker died
+        chapters = [(t.completed, t.total) for t in progress.bar.tasks if "Rabbit" in t.description]
+    assert chapters == [(0, 12)]

@@ -58,3 +58,35 @@ def test_a_failed_chapter_is_reported_and_the_others_kept(tmp_path: Path) -> Non
         "01-the-harbour.mp3", "01-the-harbour.srt", "01-the-harbour.vtt",
         "03-the-return.mp3", "03-the-return.srt", "03-the-return.vtt", "manifest.json",
     ]  # fmt: skip
+
+
+def test_a_chapter_starts_when_its_audio_does_and_once(tmp_path: Path) -> None:
+    """A chapter's "start" comes from the studio as it begins the audio (on a cluster: when a
+    worker takes it, not when it was queued), then its steps; a cached chapter starts with 0."""
+    from audiobook.cache import Cache
+
+    text_dir = write_book(tmp_path)
+    cache = Cache(tmp_path / "cache")
+    for round_ in ("spoken", "cached"):
+        events: list[tuple[str, int, object]] = []
+        with executors.local(1) as pool:
+            render_book(
+                text_dir, tmp_path / round_, tmp_path / "voices.toml", executor=pool,
+                engine_factory=Speaks, cache=cache,
+                progress=lambda kind, index, title, detail, seen=events: seen.append(
+                    (kind, index, detail)
+                ),
+            )  # fmt: skip
+        for index in (1, 2, 3):
+            mine = [(kind, detail) for kind, i, detail in events if i == index]
+            kinds = [kind for kind, _ in mine]
+            assert kinds.count("start") == 1 and kinds[-1] == "done", kinds
+            if round_ == "spoken":
+                assert kinds[0] == "start" and mine[0][1] == kinds.count("step") > 0
+                assert kinds[-2] == "master"
+            else:
+                assert mine[0] == ("start", 0) and "step" not in kinds
+
+
+class Speaks(FakeEngine):
+    fail_on = "\0"  # speaks everything

@@ -36,7 +36,8 @@ ENTRY_FILES = ("chapter.mp3", AAC_FRAMES, AAC_SIZES, "meta.json", TIMINGS)
 MASTER_DELAY_S = 0.005
 
 # Progress events, from the chapters' threads: (event, chapter index, title, detail):
-# "book" (detail: the book's words), "start" (utterances to speak; 0 when cached),
+# "book" (detail: the book's words), "start" (utterances to speak, as the audio begins to be
+# made; 0 when cached),
 # "step" (utterances spoken), "master" (None), "done" (the ChapterResult), "warning" (a message:
 # a damaged cache entry, made again).
 Progress = Callable[[str, int, str, Any], None]
@@ -112,6 +113,8 @@ def make_entry_files(
     return the engine's retries. The audio is streamed through a temporary file: a chapter of
     any length costs the same memory."""
     steps = request.steps
+    if progress:  # now, not when it was queued: on a cluster, when a worker takes it
+        progress("start", request.index, request.title, sum(isinstance(s, Say) for s in steps))
     with contextlib.closing(engine_factory()) as engine:
 
         def speech() -> Iterator[Speech | Pause]:

@@ -186,9 +186,8 @@ def _run_chapter(
     entry = None if force else cached_entry(ENTRY_FILES)
     cached = entry is not None
     retries = 0
-    said = [s for s in steps if isinstance(s, Say)]
-    if progress:
-        progress("start", index, title, 0 if entry else len(said))
+    if progress and entry is not None:  # else it starts when its audio does (make_entry_files)
+        progress("start", index, title, 0)
     if entry is None:
         request = AudioRequest(
             key, tuple(steps), job.voices, job.profile, tools, index, title, job.chapter.words

@@ -88,8 +88,12 @@ class RenderProgress:
                 known = self.bar.tasks[self.total].total or 0
                 self.bar.update(self.total, total=known + max(detail, 1))
         elif kind == "start" and not self.catalogue:  # a catalogue shows books, not chapters
-            task = self.bar.add_task(f"  {index}. {title}", total=max(detail, 1))
-            self.chapters[(book, index)] = task
+            task = self.chapters.get((book, index))
+            if task is None:
+                task = self.bar.add_task(f"  {index}. {title}", total=max(detail, 1))
+                self.chapters[(book, index)] = task
+            else:  # started again (on a cluster, by another worker: the first one died)
+                self.bar.reset(task, total=max(detail, 1), description=f"  {index}. {title}")
         elif kind == "step" and (book, index) in self.chapters:
             self.bar.update(self.chapters[(book, index)], completed=detail)
         elif kind == "master" and (book, index) in self.chapters:
