@@ -269,3 +269,47 @@ def test_a_chapter_started_again_by_another_worker_keeps_one_bar() -> None:
         progress.event("start", 1, "Down the Rabbit-Hole", 12)  # its first worker died
         chapters = [(t.completed, t.total) for t in progress.bar.tasks if "Rabbit" in t.description]
     assert chapters == [(0, 12)]
+
+
+def test_a_large_catalogue_is_planned_as_the_queue_needs_and_finished_along(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Books are planned a window at a time (here: the chapters of about three books for one
+    slot), each is finished and its folder let go as its last chapter is done, and all of them
+    are complete."""
+    from audiobook import catalogue, executors, render
+    from audiobook.chapter_audio import LocalStudio
+    from audiobook.files import exclusive
+    from tests.test_pipeline import Speaks
+
+    monkeypatch.setattr(render, "LOOKAHEAD_PER_SLOT", 8)
+    monkeypatch.setattr(render, "LOOKAHEAD_MIN", 1)
+    names = [f"book-{n}" for n in range(6)]
+    entries = find_books(_books(tmp_path, *names))
+    timeline: list[tuple[str, str]] = []
+    planned = render.plan_book
+
+    def plan_book(source: Path, *args: Any, **kwargs: Any) -> Any:
+        timeline.append(("planned", source.parent.name))
+        return planned(source, *args, **kwargs)
+
+    def finished(outcome: Any) -> None:
+        timeline.append(("finished", outcome.entry.name))
+        with exclusive(outcome.entry.out):  # let go: another render may have it now
+            pass
+
+    monkeypatch.setattr(catalogue, "plan_book", plan_book)
+    with executors.local(1) as pool:
+        outcomes = catalogue.render_catalogue(
+            entries, pool, LocalStudio(Speaks), Cache(tmp_path / "cache"), finished=finished,
+            engine_factory=Speaks, slots=1,
+        )  # fmt: skip
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert [name for kind, name in timeline if kind == "planned"] == names
+    first_done = timeline.index(("finished", "book-0"))
+    assert first_done < timeline.index(("planned", "book-5"))  # finished along, not at the end
+    assert timeline.index(("planned", "book-3")) > 0 and timeline[:3] == [
+        ("planned", "book-0"), ("planned", "book-1"), ("planned", "book-2"),
+    ]  # fmt: skip
+    for outcome in outcomes:
+        assert json.loads((outcome.entry.out / "manifest.json").read_text())["chapters"]

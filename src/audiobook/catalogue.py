@@ -3,9 +3,10 @@
 Each book is a folder laid out as `render` expects (its manuscript in `text/` or beside
 `voices.toml`, `book.toml` with the manuscript), and its files land in its own output folder
 (`audio/` in the book's folder) exactly as `render` would write them there. All the books'
-chapters go into one queue, longest first, so the workers stay busy across books; a book is
-finished (whole-book files, manifest) as soon as its own last chapter is done. A book whose input
-is bad is reported and left out; the others are rendered.
+chapters go into one queue, longest first, so the workers stay busy across books; books are
+planned as the queue needs them (a window of them at a time, so a large catalogue starts at once),
+and a book is finished (whole-book files, manifest) as soon as its own last chapter is done. A
+book whose input is bad is reported and left out; the others are rendered.
 
 A catalogue file (catalogue.toml, or any TOML file given as ROOT) lists the books, with paths
 relative to it:
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,46 +184,51 @@ def render_catalogue(
     finished: Callable[[Outcome], None] | None = None,
     engine_factory: EngineFactory = engines.create,
     force: bool = False,
+    slots: int | None = None,
 ) -> list[Outcome]:
-    """Every book of ENTRIES: planned (a book with bad input is an Outcome with its error),
-    then all their chapters in one queue on EXECUTOR with STUDIO (render.render_books)."""
+    """Every book of ENTRIES, their chapters in one queue on EXECUTOR with STUDIO
+    (render.render_books). Books are planned as the queue needs them (SLOTS: how many chapters
+    EXECUTOR runs at once), and each output folder is held from then until its book is done; a
+    book with bad input, or whose folder another render holds, is an Outcome with its error."""
     outcomes = {entry: Outcome(entry) for entry in entries}
-    runs: dict[int, tuple[Entry, BookRun]] = {}
-    for entry in entries:
-        try:
-            if not entry.voices.is_file():
-                raise InputError(
-                    "file not found", path=entry.voices, hint="every book needs its voices.toml"
-                )
-            run = plan_book(
-                entry.source, entry.out, entry.voices, engine_factory=engine_factory,
-                force=force, progress=progress_for(entry),
-            )  # fmt: skip
-        except AudiobookError as exc:
-            debug_traceback(exc)
-            outcomes[entry].error = str(exc)
-            if finished:
-                finished(outcomes[entry])
-            continue
-        runs[id(run)] = (entry, run)
+    entry_of: dict[int, Entry] = {}
+    locks: dict[int, contextlib.ExitStack] = {}
+
+    def failed(entry: Entry, exc: AudiobookError) -> None:
+        debug_traceback(exc)
+        outcomes[entry].error = str(exc)
+        if finished:
+            finished(outcomes[entry])
+
+    def planned() -> Iterator[BookRun]:
+        for entry in entries:
+            try:
+                if not entry.voices.is_file():
+                    raise InputError(
+                        "file not found", path=entry.voices, hint="every book needs its voices.toml"
+                    )
+                run = plan_book(
+                    entry.source, entry.out, entry.voices, engine_factory=engine_factory,
+                    force=force, progress=progress_for(entry),
+                )  # fmt: skip
+                lock = contextlib.ExitStack()
+                lock.enter_context(lock_out_dir(run.out_dir))  # another render writing there?
+            except AudiobookError as exc:
+                failed(entry, exc)
+                continue
+            entry_of[id(run)], locks[id(run)] = entry, lock
+            yield run
 
     def book_done(run: BookRun, summary: RenderSummary) -> None:
-        outcome = outcomes[runs[id(run)][0]]
+        locks.pop(id(run)).close()
+        outcome = outcomes[entry_of[id(run)]]
         outcome.summary = summary
         if finished:
             finished(outcome)
 
-    with contextlib.ExitStack() as held:
-        ready = []
-        for entry, run in runs.values():
-            try:
-                held.enter_context(lock_out_dir(run.out_dir))
-            except InputError as exc:  # another render is writing there
-                outcomes[entry].error = str(exc)
-                if finished:
-                    finished(outcomes[entry])
-                continue
-            ready.append(run)
-        if ready:
-            render_books(ready, executor, studio, cache, finished=book_done)
+    try:
+        render_books(planned(), executor, studio, cache, finished=book_done, slots=slots)
+    finally:
+        for lock in locks.values():  # books not finished: interrupted
+            lock.close()
     return [outcomes[entry] for entry in entries]

@@ -243,7 +243,7 @@ def catalogue(
 
         outcomes = catalogues.render_catalogue(
             entries, workers.pool, workers.studio, cache, finished=finished, force=force,
-            progress_for=lambda entry: progress.for_book(entry.name),
+            progress_for=lambda entry: progress.for_book(entry.name), slots=workers.slots,
         )  # fmt: skip
     if as_json:
         doc = {

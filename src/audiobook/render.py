@@ -11,10 +11,12 @@ is several books in one queue: `plan_book` each, then `render_books` them togeth
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, as_completed, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,11 @@ from audiobook.errors import AudiobookError, InputError, debug_traceback, from_o
 from audiobook.files import FolderBusy, exclusive, remove_leftovers
 from audiobook.plan import ChapterJob, check_voice_names, make_jobs
 from audiobook.readers import read_book
+
+# A catalogue's queue holds the chapters of enough books for this many per slot (and at least
+# LOOKAHEAD_MIN): the last of them are started longest first, so the cores finish together, and
+# only a window of books, not all of them, is planned and in memory at a time.
+LOOKAHEAD_PER_SLOT, LOOKAHEAD_MIN = 8, 64
 
 
 @dataclass
@@ -116,21 +123,23 @@ def render_book(
 
 
 def render_books(
-    runs: Sequence[BookRun],
+    runs: Iterable[BookRun],
     executor: Executor,
     studio: Studio,
     cache: Cache,
     finished: Callable[[BookRun, RenderSummary], None] | None = None,
+    slots: int | None = None,
 ) -> list[RenderSummary]:
-    """Every chapter of RUNS in one queue on EXECUTOR, longest first whatever its book; each
-    book's whole-book files and manifest as soon as its last chapter is done (then FINISHED is
-    told), while the others' chapters go on. The caller holds each output folder (lock_out_dir).
+    """Every chapter of RUNS on EXECUTOR, in the order of _ChapterQueue; each book's
+    whole-book files and manifest as soon as its last chapter is done (then FINISHED is told),
+    while the others' chapters go on. The caller holds each output folder (lock_out_dir).
+
+    With SLOTS (how many chapters EXECUTOR runs at once), at most that many are handed to it at
+    a time, and RUNS, which may be a generator planning books as it goes, is read only as far
+    as the queue needs: a catalogue of a thousand books starts at once, holds a window of them,
+    and finishes them all along, not all at the end. Without, every chapter is queued at once.
     """
-    studio.check([run.tools for run in runs])  # a cluster's workers: before anything is done
-    for run in runs:
-        remove_leftovers(run.out_dir)  # of a render that was killed: only now is none running
-        run.previous = manifest.read_previous(run.out_dir)
-    cache.remove_stale_work()
+    queue = _ChapterQueue(runs, studio, cache, slots)
     summaries: dict[int, RenderSummary] = {}
 
     def done(run: BookRun, results: list[ChapterResult]) -> None:
@@ -139,56 +148,101 @@ def render_books(
         if finished:
             finished(run, summary)
 
-    _run_chapters(runs, executor, studio, cache, done)
-    return [summaries[id(run)] for run in runs]
+    _run_chapters(queue, executor, studio, cache, done)
+    return [summaries[id(run)] for run in queue.opened]
+
+
+class _ChapterQueue:
+    """The chapters of the books opened so far, to start in this order: book by book (each
+    book's longest chapter first), and once every book is open, all that remain longest first,
+    whatever their book, so that the cores finish together instead of one of them speaking a
+    long chapter alone at the end. Book by book until then, so that books finish all along
+    (their whole-book files made while the others' chapters go on), and not all at the end, as
+    a short chapter would if the longest of a window that new books keep filling always went
+    first. Books are opened as the queue runs low."""
+
+    def __init__(
+        self, runs: Iterable[BookRun], studio: Studio, cache: Cache, slots: int | None
+    ) -> None:
+        self.runs = iter(runs)
+        self.studio = studio
+        self.cache = cache
+        self.slots = slots
+        self.lookahead = None if slots is None else max(LOOKAHEAD_PER_SLOT * slots, LOOKAHEAD_MIN)
+        self.opened: list[BookRun] = []
+        self.more = True
+        # (book's number, -words, arrival): the book's number is 0 for all once all are open.
+        self._heap: list[tuple[int, int, int, BookRun, ChapterJob]] = []
+        self._checked: list[dict[str, str]] = []
+        self._count = itertools.count()
+
+    def take(self, running: int) -> Iterator[tuple[BookRun, ChapterJob]]:
+        """The chapters to start now, RUNNING being under way."""
+        while self.slots is None or running < self.slots:
+            while self.more and (self.lookahead is None or len(self._heap) < self.lookahead):
+                self._open_next()
+            if not self._heap:
+                return
+            *_, run, job = heapq.heappop(self._heap)
+            running += 1
+            yield run, job
+
+    def _open_next(self) -> None:
+        run = next(self.runs, None)
+        if run is None:
+            self.more = False
+            self._heap = [(0, *rest) for _, *rest in self._heap]  # type: ignore[misc]
+            heapq.heapify(self._heap)  # the rest, longest first
+            return
+        if run.tools not in self._checked:  # a cluster's workers: before this book's first job
+            self.studio.check([run.tools])
+            self._checked.append(run.tools)
+        remove_leftovers(run.out_dir)  # of a render that was killed: only now is none running
+        run.previous = manifest.read_previous(run.out_dir)
+        if not self.opened:
+            self.cache.remove_stale_work()
+        self.opened.append(run)
+        if run.progress:
+            run.progress("book", 0, run.book.title, sum(job.chapter.words for job in run.jobs))
+        number = len(self.opened)
+        for job in run.jobs:
+            entry = (number, -job.chapter.words, next(self._count), run, job)
+            heapq.heappush(self._heap, entry)
 
 
 def _run_chapters(
-    runs: Sequence[BookRun],
+    queue: _ChapterQueue,
     executor: Executor,
     studio: Studio,
     cache: Cache,
     done: Callable[[BookRun, list[ChapterResult]], None],
 ) -> None:
-    """Every chapter job of RUNS on EXECUTOR; each book's results, in book order, to DONE once
+    """Every chapter job of QUEUE on EXECUTOR; each book's results, in book order, to DONE once
     all of them are in; failures recorded as such."""
     stop = threading.Event()
     futures: dict[Future[ChapterResult], tuple[BookRun, ChapterJob]] = {}
-    for run in runs:
-        if run.progress:
-            run.progress("book", 0, run.book.title, sum(job.chapter.words for job in run.jobs))
-    # Longest first: the last chapters to start are then short ones, and the cores finish
-    # together instead of one of them speaking a long chapter alone at the end.
-    queue = sorted(
-        ((run, job) for run in runs for job in run.jobs), key=lambda rj: -rj[1].chapter.words
-    )
-    for run, job in queue:
-        before = manifest.previous_chapters(run.previous).get(job.file_name)
-        future = executor.submit(
-            run_chapter, job, run.out_dir, cache, run.tools, studio, run.force, run.progress,
-            stop.is_set, before,
-        )  # fmt: skip
-        futures[future] = (run, job)
-    results: dict[int, list[ChapterResult]] = {id(run): [] for run in runs}
+    results: dict[int, list[ChapterResult]] = {}
     try:
-        for future in as_completed(futures):
-            run, job = futures[future]
-            try:
-                result = future.result()
-            except (AudiobookError, OSError) as exc:
-                # A fault of this chapter (the engine, a full disk): recorded, the others go on.
-                debug_traceback(exc)
-                error = from_os_error(exc) if isinstance(exc, OSError) else exc
-                result = ChapterResult(
-                    job.chapter.index, job.chapter.title, job.file_name, job.chapter.words,
-                    error=str(error),
+        while True:
+            for run, job in queue.take(len(futures)):
+                before = manifest.previous_chapters(run.previous).get(job.file_name)
+                future = executor.submit(
+                    run_chapter, job, run.out_dir, cache, run.tools, studio, run.force,
+                    run.progress, stop.is_set, before,
                 )  # fmt: skip
-            mine = results[id(run)]
-            mine.append(result)
-            if run.progress:
-                run.progress("done", job.chapter.index, job.chapter.title, result)
-            if len(mine) == len(run.jobs):
-                done(run, sorted(mine, key=lambda r: r.index))
+                futures[future] = (run, job)
+            if not futures:
+                return
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                run, job = futures.pop(future)
+                result = _result(future, job)
+                mine = results.setdefault(id(run), [])
+                mine.append(result)
+                if run.progress:
+                    run.progress("done", job.chapter.index, job.chapter.title, result)
+                if len(mine) == len(run.jobs):
+                    done(run, sorted(results.pop(id(run)), key=lambda r: r.index))
     except BaseException:
         # Ctrl-C or a bug: queued chapters are not started, running ones stop at their next
         # utterance (or with their processes, which got the same signal); what they leave are
@@ -197,9 +251,22 @@ def _run_chapters(
         for future in futures:
             future.cancel()
         wait(futures)
-        for run in runs:
+        for run in queue.opened:
             remove_leftovers(run.out_dir)
         raise
+
+
+def _result(future: Future[ChapterResult], job: ChapterJob) -> ChapterResult:
+    try:
+        return future.result()
+    except (AudiobookError, OSError) as exc:
+        # A fault of this chapter (the engine, a full disk): recorded, the others go on.
+        debug_traceback(exc)
+        error = from_os_error(exc) if isinstance(exc, OSError) else exc
+        return ChapterResult(
+            job.chapter.index, job.chapter.title, job.file_name, job.chapter.words,
+            error=str(error),
+        )  # fmt: skip
 
 
 def _finish_book(run: BookRun, results: list[ChapterResult], cache: Cache) -> RenderSummary:

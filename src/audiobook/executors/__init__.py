@@ -32,6 +32,7 @@ class Workers:
     pool: Executor
     studio: Studio
     where: str  # said to the user: "2 chapters at once on this machine"
+    slots: int  # how many chapter jobs the pool runs at once
 
 
 def local(jobs: int) -> Executor:
@@ -53,7 +54,7 @@ def open_workers(
     if scheduler is None:
         with local(jobs) as pool:
             where = f"{jobs} chapter{'s' if jobs > 1 else ''} at once on this machine"
-            yield Workers(pool, LocalStudio(engine_factory), where)
+            yield Workers(pool, LocalStudio(engine_factory), where, max(1, jobs))
         return
     from audiobook.executors import cluster
 

@@ -84,10 +84,11 @@ def connect(scheduler: str, shared_cache: Path | None = None) -> Iterator[Any]:
         # Each chapter job's thread here waits while a worker makes its audio: a few more of
         # them than the cluster has threads keep its queue full (and workers that join later
         # busy) while finished chapters are being tagged here.
-        pool = ThreadPoolExecutor(max_workers=max(16, 4 * threads))
+        slots = max(16, 4 * threads)
+        pool = ThreadPoolExecutor(max_workers=slots)
         try:
             where = f"the cluster at {scheduler}: {len(nthreads)} workers, {threads} threads"
-            yield Workers(pool, studio, where)
+            yield Workers(pool, studio, where, slots)
         except BaseException:
             studio.stop()
             raise
