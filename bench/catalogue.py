@@ -10,7 +10,7 @@ empty cache of its own, so every chapter is spoken:
 2. `audiobook catalogue ROOT --scheduler local:2` (the audio sent back to the client);
 3. the same with `--shared-cache` (the workers write the audio into one folder).
 
-Prints each way's wall time (the median over --rounds, the ways alternating within a round),
+Prints each way's wall time (the median over --rounds; each round starts with the next way),
 the ratios of 2 and 3 to 1, and checks that all three gave the same bytes. On a 2-core machine a
 cluster can only add overhead: the ratio measures what it costs.
 """
@@ -60,14 +60,14 @@ def digests(root: Path) -> dict[str, str]:
     }
 
 
-def one_round(work: Path, engine: str) -> tuple[dict[str, float], list[dict[str, str]]]:
+WAYS = ("render --jobs 2, book after book", "catalogue local:2", "catalogue local:2, shared cache")
+
+
+def one_round(work: Path, engine: str, first: int) -> tuple[dict[str, float], list[dict[str, str]]]:
     times: dict[str, float] = {}
     outputs = []
-    for way in (
-        "render --jobs 2, book after book",
-        "catalogue local:2",
-        "catalogue local:2, shared cache",
-    ):
+    # Round n starts with way n (mod 3): on a shared, noisy machine no way always goes first.
+    for way in WAYS[first:] + WAYS[:first]:
         root = work / way.replace(" ", "_").replace(",", "").replace(":", "")
         make_books(root, engine)
         cache = root / ".cache"
@@ -99,16 +99,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-catalogue-") as tmp:
         for n in range(options.rounds):
             print(f"round {n + 1} ({options.engine}):", flush=True)
-            times, outputs = one_round(Path(tmp), options.engine)
+            times, outputs = one_round(Path(tmp), options.engine, n % len(WAYS))
             if not all(o == outputs[0] for o in outputs):
                 sys.exit("the ways gave different files")
             for way, took in times.items():
                 results.setdefault(way, []).append(took)
-    medians = {way: statistics.median(t) for way, t in results.items()}
-    reference = next(iter(medians.values()))
+            print(
+                "  ratios: " + ", ".join(f"{w} {times[w] / times[WAYS[0]]:.3f}" for w in WAYS[1:]),
+                flush=True,
+            )
+    medians = {way: statistics.median(results[way]) for way in WAYS}
+    reference = medians[WAYS[0]]
     print(f"\n{', '.join(BOOKS)} ({options.engine}), median of {options.rounds}:")
+    print(f"  {'way':36s} {'median':>8s}     ratio   paired (median of each round's ratio)")
     for way, took in medians.items():
-        print(f"  {way:36s} {took:8.1f} s   {took / reference:5.3f}x")
+        rounds = zip(results[way], results[WAYS[0]], strict=True)
+        paired = statistics.median(t / r for t, r in rounds)
+        print(f"  {way:36s} {took:8.1f} s   {took / reference:5.3f}x   {paired:5.3f}x")
     print(f"  files identical across the ways: yes ({len(outputs[0])} files)")
 
 
