@@ -166,3 +166,25 @@ def test_bad_input_is_reported_against_the_right_file(
     assert result.returncode == code
     assert message in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "where", "says"),
+    [
+        ("--junit", "missing/report.xml", "--junit: the folder missing does not exist"),
+        ("--report", "folder-not-file", "--report: this is a folder"),
+        ("--save-expect", "/proc/pinned.json", "--save-expect: no such file or directory"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_exit_2_not_a_failed_check(
+    book: Path, tmp_path: Path, option: str, where: str, says: str
+) -> None:
+    """CI reads exit 1 as "the book fails its checks": a report it cannot write is a usage
+    error (exit 2), in one line naming the file; the book itself was fine."""
+    (tmp_path / "folder-not-file").mkdir()
+    result = run_cli("check", str(book), "--quick", option, where, cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"audiobook: error: {where}: {says}"), line
+    assert "another path" in line

@@ -7,6 +7,7 @@ Known errors are one line and exit 1 or 2; Ctrl-C exits 130; only a bug shows a 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import os
@@ -342,6 +343,33 @@ def chapters(
     _report_skipped(book)
 
 
+def _check_target(path: Path, option: str) -> None:
+    """A file that OPTION asks to write must be able to go where it says: a missing folder is a
+    usage error (exit 2), not a failed check (exit 1), which is what CI would take it for."""
+    if path.is_dir():
+        raise InputError(f"{option}: this is a folder", path=path, hint="give another path")
+    if not path.parent.is_dir():
+        raise InputError(
+            f"{option}: the folder {path.parent} does not exist",
+            path=path,
+            hint="create it, or give another path",
+        )
+
+
+def _write_target(path: Path, option: str, text: str) -> None:
+    """TEXT written to PATH (atomically) for OPTION; a disk's refusal is exit 2, naming it."""
+    from audiobook.files import atomic_write
+
+    try:
+        with atomic_write(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        debug_traceback(exc)
+        error = from_os_error(exc, out=f"give {option} another path")
+        hint = error.hint if exc.errno != errno.ENOENT else f"give {option} another path"
+        raise InputError(f"{option}: {error.message}", path=error.path, hint=hint) from None
+
+
 def _report_skipped(book: Any) -> None:
     """Say which text is not spoken, and why: nothing is dropped silently."""
     for s in book.skipped:
@@ -414,8 +442,11 @@ def check(
 ) -> None:
     """Verify a rendered book: files, durations, levels, format, tags; exit 1 on a failure."""
     from audiobook import check as checks
-    from audiobook.files import atomic_write
 
+    targets = {"--junit": junit, "--report": report, "--save-expect": save_expect}
+    for option, target in targets.items():
+        if target is not None:
+            _check_target(target, option)  # before the book is read, not after
     limits = checks.Limits(
         min_seconds=min_seconds,
         max_minutes=max_minutes,
@@ -430,16 +461,13 @@ def check(
         measured = {}
     results = checks.check_book(folder, quick=quick, limits=limits, measured=measured)
     if report is not None:
-        page = reports.report_html(folder, results, measured or {})
-        with atomic_write(report) as tmp:
-            tmp.write_text(page, encoding="utf-8")
+        _write_target(report, "--report", reports.report_html(folder, results, measured or {}))
     if save_expect is not None:
-        with atomic_write(save_expect) as tmp:
-            doc = {"durations": checks.pinned_durations(folder)}
-            tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        doc = {"durations": checks.pinned_durations(folder)}
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        _write_target(save_expect, "--save-expect", text)
     if junit is not None:
-        with atomic_write(junit) as tmp:
-            tmp.write_text(checks.junit_xml(results), encoding="utf-8")
+        _write_target(junit, "--junit", checks.junit_xml(results))
     failed = [r for r in results if not r.ok]
     if as_json:
         print(json.dumps(checks.results_json(results), indent=2, ensure_ascii=False))
