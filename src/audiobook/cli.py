@@ -231,7 +231,7 @@ def catalogue(
     jobs = _jobs(jobs, scheduler, shared_cache)
     cache = _cache(shared_cache) or Cache()
     with (
-        RenderProgress(err, quiet, catalogue=True) as progress,
+        RenderProgress(err, quiet, catalogue=True, books=len(entries)) as progress,
         executors.open_workers(scheduler, jobs, shared_cache) as workers,
     ):
         if not quiet:

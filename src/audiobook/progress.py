@@ -18,14 +18,21 @@ from audiobook.chapter_audio import Progress
 
 
 class RenderProgress:
-    def __init__(self, console: Console, quiet: bool = False, catalogue: bool = False) -> None:
+    def __init__(
+        self, console: Console, quiet: bool = False, catalogue: bool = False, books: int = 0
+    ) -> None:
         self.console = console
         self.quiet = quiet
         self.catalogue = catalogue
         self.bar: Any = None
-        self.books: dict[str, Any] = {}  # a bar per book (the catalogue's, by name)
+        self.books: dict[str, Any] = {}  # a bar per book being rendered (the catalogue's, by name)
         self.chapters: dict[tuple[str, int], Any] = {}
         self.total: Any = None  # the catalogue's bar
+        # The catalogue's BOOKS are planned as its queue needs them: until all are, its total is
+        # the words of those planned so far, and as many more per book still to come.
+        self.expected_books = books
+        self._planned_books = self._done_books = self._planned_words = 0
+        self._left: dict[str, int] = {}  # words still to come, per book being rendered
         self._lock = threading.Lock()
 
     def __enter__(self) -> RenderProgress:
@@ -84,9 +91,14 @@ class RenderProgress:
     def _bar_event(self, book: str, kind: str, index: int, title: str, detail: Any) -> None:
         if kind == "book":
             self.books[book] = self.bar.add_task(f"[bold]{book or title}", total=max(detail, 1))
+            self._left[book] = detail
             if self.total is not None:
-                known = self.bar.tasks[self.total].total or 0
-                self.bar.update(self.total, total=known + max(detail, 1))
+                self._planned_books += 1
+                self._planned_words += max(detail, 1)
+                to_come = max(self.expected_books - self._planned_books, 0)
+                estimate = self._planned_words * (1 + to_come / self._planned_books)
+                self.bar.update(self.total, total=round(estimate))
+                self._describe_total()
         elif kind == "start" and not self.catalogue:  # a catalogue shows books, not chapters
             task = self.chapters.get((book, index))
             if task is None:
@@ -106,5 +118,15 @@ class RenderProgress:
                 self.bar.remove_task(task)
             if book in self.books:
                 self.bar.advance(self.books[book], detail.words)
+                self._left[book] -= detail.words
+                if self.catalogue and self._left[book] <= 0:  # its last chapter: the bar goes
+                    self.bar.remove_task(self.books.pop(book))
+                    self._done_books += 1
+                    self._describe_total()
             if self.total is not None:
                 self.bar.advance(self.total, detail.words)
+
+    def _describe_total(self) -> None:
+        if self.total is not None and self.expected_books:
+            done, books = self._done_books, self.expected_books
+            self.bar.update(self.total, description=f"[bold]catalogue: {done} of {books} books")
