@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -13,6 +14,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# A shell that starts a job in the background without job control (`make test &` in a script,
+# some CI runners) has it ignore SIGINT, and an ignored signal stays ignored in every child: the
+# tests that press Ctrl-C on a render would see it do nothing. Handled here, it is the default
+# again in each child, as in a terminal.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The tests never touch the user's cache: one of their own, for this run (the CLI runs in child
 # processes, which inherit it).
