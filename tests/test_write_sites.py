@@ -56,6 +56,7 @@ HERE = "tests/test_write_sites.py::test_a_fault_at_the_site"
 SESSION_CACHE = os.environ["AUDIOBOOK_CACHE"]  # conftest's, which the session's renders fill
 FAULTS = "tests/test_faults.py"
 CLUSTER = "tests/test_cluster.py"
+WRITE_TARGET = "audiobook.cli:_write_target"  # check's --junit, --report, --save-expect
 
 # --- the inventory --------------------------------------------------------------------------
 
@@ -179,8 +180,8 @@ SITES: dict[str, tuple[str, ...]] = {
         f"{FAULTS}::test_a_render_into_a_full_disk_says_so_in_one_line_and_resumes_elsewhere",
     ),
     "audiobook.chapter_job:write_chapter_captions": (_here("chapter-captions"),),
-    "audiobook.cli:check": (_here("check-junit"), _here("check-report"),
-                            _here("check-save-expect")),
+    "audiobook.cli:_write_target": (_here("check-junit"), _here("check-report"),
+                                    _here("check-save-expect")),
     "audiobook.cli:say": (_here("say-wav"), _here("say-mp3")),
     "audiobook.executors.cluster:ClusterStudio.make": (
         "tests/test_catalogue.py::test_a_full_cache_disk_under_audio_sent_back_is_the_caches_fault",
@@ -424,11 +425,14 @@ CASES: dict[str, Case] = {
         real_engine=True, args=("--force",),
     ),
     # check's reports, say's file, the site: one line, and no file under its final name.
-    "check-junit": Case(("audiobook.cli:check",), command="check", says="junit.xml: no space"),
-    "check-report": Case(("audiobook.cli:check",), command="check", says="report.html: no space",
-                         args=("--report",)),
-    "check-save-expect": Case(("audiobook.cli:check",), command="check", fault=EROFS,
-                              says="expect.json: read-only", args=("--save-expect",)),
+    # (exit 2: a report check cannot write is a usage error, not a failed check)
+    "check-junit": Case((WRITE_TARGET,), command="check", exit=2,
+                        says="junit.xml: --junit: no space"),
+    "check-report": Case((WRITE_TARGET,), command="check", exit=2,
+                         says="report.html: --report: no space", args=("--report",)),
+    "check-save-expect": Case((WRITE_TARGET,), command="check", fault=EROFS, exit=2,
+                              says="expect.json: --save-expect: read-only",
+                              args=("--save-expect",)),
     "say-wav": Case(("audiobook.cli:say",), command="say", says="said.wav: no space left"),
     "say-mp3": Case(("audiobook.cli:say",), command="say", calls=("mkdir",), args=(".mp3",)),
     "site-folder": Case(("audiobook.publish:publish",), command="publish", exit=2, fault=EACCES,
