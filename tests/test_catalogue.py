@@ -311,3 +311,44 @@ def test_a_large_catalogue_is_planned_as_the_queue_needs_and_finished_along(
     ]  # fmt: skip
     for outcome in outcomes:
         assert json.loads((outcome.entry.out / "manifest.json").read_text())["chapters"]
+
+
+def test_a_book_whose_tools_the_workers_lack_stops_the_run_there_and_keeps_the_books_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Books planned as the queue needs them: a book with other tools (another engine) is
+    checked when it is opened; the workers' refusal stops the run (a set-up error), and the book
+    finished before it is complete."""
+    from dataclasses import replace
+
+    from audiobook import executors, render
+    from audiobook.chapter_audio import LocalStudio
+    from audiobook.errors import SetupError
+    from tests.test_pipeline import Speaks
+
+    monkeypatch.setattr(render, "LOOKAHEAD_PER_SLOT", 1)
+    monkeypatch.setattr(render, "LOOKAHEAD_MIN", 1)
+    first, second = (
+        render.plan_book(
+            write_book(folder), folder / "audio", folder / "voices.toml", engine_factory=Speaks
+        )
+        for folder in (tmp_path / "espeak-book", tmp_path / "piper-book")
+    )
+    second = replace(second, tools={**second.tools, "engine": "another engine"})
+
+    class Workers(LocalStudio):
+        def __init__(self) -> None:
+            super().__init__(Speaks)
+            self.checked: list[dict[str, str]] = []
+
+        def check(self, tools: Any) -> None:
+            self.checked += list(tools)
+            if any(t.get("engine") == "another engine" for t in tools):
+                raise SetupError("1 of 1 workers cannot make this audio: no such engine")
+
+    studio = Workers()
+    with executors.local(1) as pool, pytest.raises(SetupError, match="no such engine"):
+        render.render_books(iter([first, second]), pool, studio, Cache(tmp_path / "c"), slots=1)
+    assert studio.checked == [first.tools, second.tools]
+    assert (first.out_dir / "manifest.json").exists()  # finished before the second was opened
+    assert not second.out_dir.exists() or not (second.out_dir / "manifest.json").exists()
