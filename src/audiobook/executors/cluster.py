@@ -57,8 +57,16 @@ STOP_CHECK_S = 1.0  # how often a worker's chapter asks whether the run was stop
 STEP_EVERY_S = 0.5  # a worker's chapter sends its progress at most this often
 # Dask's statistical profiler samples every worker thread's stack every 10 ms: measured on alice.txt
 # on two local workers, 18 s of CPU time in 160 (wall 98 s -> 88 s). Off for local:N; for
-# `dask worker`, DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False (docs/CLUSTER.md).
-QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
+# `dask worker`, DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False (docs/CLUSTER.md). Its
+# monitors (the event loop's every 20 ms, resources every 0.5 s, memory every 0.1 s) are for a
+# dashboard and for tasks of milliseconds; a chapter takes minutes: a few each second cost 2%
+# of the CPU time of alice.txt on local:2 (72.1 s against 74.1 s, median of 3 pairs).
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "2s",
+}
 JOB_PREFIX = "audiobook-chapter-"  # a worker's temporary folders: a killed one's are removed
 
 
