@@ -31,7 +31,7 @@ class RenderProgress:
         # The catalogue's BOOKS are planned as its queue needs them: until all are, its total is
         # the words of those planned so far, and as many more per book still to come.
         self.expected_books = books
-        self._planned_books = self._done_books = self._planned_words = 0
+        self._done_books = self._planned_words = 0
         self._left: dict[str, int] = {}  # words still to come, per book being rendered
         self._lock = threading.Lock()
 
@@ -93,10 +93,10 @@ class RenderProgress:
             self.books[book] = self.bar.add_task(f"[bold]{book or title}", total=max(detail, 1))
             self._left[book] = detail
             if self.total is not None:
-                self._planned_books += 1
+                planned = self._done_books + len(self.books)  # a done book's bar has gone
                 self._planned_words += max(detail, 1)
-                to_come = max(self.expected_books - self._planned_books, 0)
-                estimate = self._planned_words * (1 + to_come / self._planned_books)
+                to_come = max(self.expected_books - planned, 0)
+                estimate = self._planned_words * (1 + to_come / planned)
                 self.bar.update(self.total, total=round(estimate))
                 self._describe_total()
         elif kind == "start" and not self.catalogue:  # a catalogue shows books, not chapters
