@@ -51,3 +51,20 @@ def test_append_file_copies_from_an_offset(
         out.seek(0, 2)
         files.append_file(source, out.fileno(), 100)
     assert sink.read_bytes() == b"head" + source.read_bytes()[100:]
+
+
+def test_a_full_disk_said_without_a_name_names_the_file_being_written(tmp_path: Path) -> None:
+    """shutil.copyfile's sendfile raises ENOSPC with no file name: the error names the file."""
+    import errno
+
+    from audiobook.errors import from_os_error
+
+    final = tmp_path / "01-the-harbour.mp3"
+    with pytest.raises(OSError) as raised, files.atomic_write(final):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    said = str(from_os_error(raised.value))
+    assert said.startswith(f"{final}: no space left on device"), said
+    with pytest.raises(OSError) as raised, files.atomic_write(final):
+        raise OSError(errno.EIO, "Input/output error")  # could be the source's: not guessed
+    assert raised.value.filename is None
+    assert not list(tmp_path.iterdir())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 
 TMP_SUFFIX = ".tmp"
 BIG_FILE = 64 << 20  # replacing a file this large in one rename is slow: see _replace
+DESTINATION_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 @contextlib.contextmanager
@@ -25,6 +27,13 @@ def atomic_write(final: Path) -> Iterator[Path]:
     try:
         yield tmp
         _replace(tmp, final)
+    except OSError as exc:
+        # A full or read-only disk can only be the file being written's; some writers say so
+        # without a name (shutil.copyfile's sendfile, a write to an open file): the error names
+        # it, as every other one does (errors.from_os_error says the final name).
+        if exc.filename is None and exc.errno in DESTINATION_FAULTS:
+            exc.filename = str(tmp)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 
