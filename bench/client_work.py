@@ -44,7 +44,7 @@ def render(folder: Path, out: str, cache: Path) -> float:
 
 
 def plan_seconds(folder: Path) -> float:
-    from audiobook.render import plan_book
+    from audiobook.pipeline.render import plan_book
 
     start = time.perf_counter()
     plan_book(folder / "text", folder / "planned", folder / "voices.toml")

@@ -64,11 +64,11 @@ def compare(reference: np.ndarray, decoded: np.ndarray) -> tuple[float, float]:
 
 
 def main() -> None:
-    from audiobook.audio import Pause
-    from audiobook.config import Cast
+    from audiobook.core.audio import Pause
+    from audiobook.core.config import Cast
     from audiobook.mastering.profiles import PROFILES
     from audiobook.mastering.stitch import stitch
-    from audiobook.plan import plan
+    from audiobook.pipeline.plan import plan
     from audiobook.readers import read_book
 
     book = read_book(CORPUS / "pride-and-prejudice.txt")

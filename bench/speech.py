@@ -45,7 +45,7 @@ RATE = 175
 
 def speak(texts: list[str]) -> tuple[float, float]:
     """(seconds of speech, seconds of wall time) for one worker speaking TEXTS."""
-    from audiobook.config import Voice
+    from audiobook.core.config import Voice
 
     voice = Voice(voice="en-us", rate=RATE)
     start = time.perf_counter()
@@ -113,7 +113,7 @@ def piper_utterances(indices: tuple[int, ...]) -> list[list[str]]:
 
 def piper_worker(texts: list[str]) -> tuple[float, float]:
     """(seconds of speech, wall seconds) for one Piper worker speaking TEXTS."""
-    from audiobook.config import Voice
+    from audiobook.core.config import Voice
 
     voice = Voice(engine="piper", voice="en_US-joe-medium")
     start = time.perf_counter()

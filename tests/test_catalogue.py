@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from audiobook.cache import Cache, CacheUnwritable
-from audiobook.catalogue import find_books
-from audiobook.chapter_audio import ENTRY_FILES, AudioRequest
-from audiobook.errors import InputError
+from audiobook.core.cache import Cache, CacheUnwritable
+from audiobook.core.errors import InputError
+from audiobook.pipeline.catalogue import find_books
+from audiobook.pipeline.chapter_audio import ENTRY_FILES, AudioRequest
 from tests.conftest import run_cli, write_book
 
 
@@ -150,7 +150,7 @@ class _Reply:
 
 
 def _studio(reply: dict[str, Any]) -> Any:
-    cluster = pytest.importorskip("audiobook.executors.cluster")
+    cluster = pytest.importorskip("audiobook.pipeline.executors.cluster")
     pytest.importorskip("distributed")
     studio = cluster.ClusterStudio.__new__(cluster.ClusterStudio)
     studio.client, studio.shared, studio.run = _Reply(reply), False, "test"
@@ -201,7 +201,7 @@ def test_a_shared_cache_the_client_does_not_see_is_said(tmp_path: Path) -> None:
 def test_a_killed_workers_chapter_folders_go_once_stale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cluster = pytest.importorskip("audiobook.executors.cluster")
+    cluster = pytest.importorskip("audiobook.pipeline.executors.cluster")
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     stale, fresh = tmp_path / "audiobook-chapter-old", tmp_path / "audiobook-chapter-new"
     for folder in (stale, fresh):
@@ -218,8 +218,8 @@ def test_a_catalogue_shows_a_bar_per_book_and_one_for_the_catalogue() -> None:
 
     from rich.console import Console
 
-    from audiobook.chapter_job import ChapterResult
-    from audiobook.progress import RenderProgress
+    from audiobook.cli.progress import RenderProgress
+    from audiobook.pipeline.chapter_job import ChapterResult
 
     console = Console(file=StringIO(), force_terminal=True, width=100)
     with RenderProgress(console, catalogue=True, books=3) as progress:
@@ -239,8 +239,8 @@ def test_a_catalogue_shows_a_bar_per_book_and_one_for_the_catalogue() -> None:
 def test_plain_progress_names_the_book(capsys: pytest.CaptureFixture[str]) -> None:
     from rich.console import Console
 
-    from audiobook.chapter_job import ChapterResult
-    from audiobook.progress import RenderProgress
+    from audiobook.cli.progress import RenderProgress
+    from audiobook.pipeline.chapter_job import ChapterResult
 
     console = Console(stderr=True, force_terminal=False)
     with RenderProgress(console, catalogue=True) as progress:
@@ -257,7 +257,7 @@ def test_a_chapter_started_again_by_another_worker_keeps_one_bar() -> None:
 
     from rich.console import Console
 
-    from audiobook.progress import RenderProgress
+    from audiobook.cli.progress import RenderProgress
 
     console = Console(file=StringIO(), force_terminal=True, width=100)
     with RenderProgress(console) as progress:
@@ -275,9 +275,9 @@ def test_a_large_catalogue_is_planned_as_the_queue_needs_and_finished_along(
     """Books are planned a window at a time (here: the chapters of about three books for one
     slot), each is finished and its folder let go as its last chapter is done, and all of them
     are complete."""
-    from audiobook import catalogue, executors, render
-    from audiobook.chapter_audio import LocalStudio
-    from audiobook.files import exclusive
+    from audiobook.core.files import exclusive
+    from audiobook.pipeline import catalogue, executors, render
+    from audiobook.pipeline.chapter_audio import LocalStudio
     from tests.test_pipeline import Speaks
 
     monkeypatch.setattr(render, "LOOKAHEAD_PER_SLOT", 8)
@@ -321,9 +321,9 @@ def test_a_book_whose_tools_the_workers_lack_stops_the_run_there_and_keeps_the_b
     finished before it is complete."""
     from dataclasses import replace
 
-    from audiobook import executors, render
-    from audiobook.chapter_audio import LocalStudio
-    from audiobook.errors import SetupError
+    from audiobook.core.errors import SetupError
+    from audiobook.pipeline import executors, render
+    from audiobook.pipeline.chapter_audio import LocalStudio
     from tests.test_pipeline import Speaks
 
     monkeypatch.setattr(render, "LOOKAHEAD_PER_SLOT", 1)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from audiobook.config import Cast, load_cast
+from audiobook.core.config import Cast, load_cast
+from audiobook.core.errors import InputError
 from audiobook.engines.interface import VoiceInfo
-from audiobook.errors import InputError
 
 
 def write(tmp_path: Path, text: str) -> Path:

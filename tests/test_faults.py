@@ -25,12 +25,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from audiobook import chapter_job, cli, executors, render
+from audiobook import cli
+from audiobook.cli.progress import RenderProgress
+from audiobook.core.errors import from_os_error
 from audiobook.engines import dispatch, worker
-from audiobook.errors import from_os_error
 from audiobook.mastering import ffmpeg
-from audiobook.progress import RenderProgress
-from audiobook.render import render_book
+from audiobook.pipeline import chapter_job, executors, render
+from audiobook.pipeline.render import render_book
 
 from .conftest import SMALL_BOOK, run_cli, write_book
 from .test_pipeline import FakeEngine

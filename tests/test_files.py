@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audiobook import files
+from audiobook.core import files
 
 
 @pytest.mark.parametrize("big", [False, True])
@@ -57,7 +57,7 @@ def test_a_full_disk_said_without_a_name_names_the_file_being_written(tmp_path: 
     """shutil.copyfile's sendfile raises ENOSPC with no file name: the error names the file."""
     import errno
 
-    from audiobook.errors import from_os_error
+    from audiobook.core.errors import from_os_error
 
     final = tmp_path / "01-the-harbour.mp3"
     with pytest.raises(OSError) as raised, files.atomic_write(final):

@@ -38,12 +38,13 @@ def test_a_wing_importing_upwards_or_sideways_breaks_the_contract(tmp_path: Path
     reader = tmp_path / "src" / "audiobook" / "readers" / "text.py"
     reader.write_text(
         reader.read_text(encoding="utf-8")
-        + "\nfrom audiobook import render  # noqa: E402\nfrom audiobook.engines import worker\n",
+        + "\nfrom audiobook.pipeline import render  # noqa: E402\n"
+        + "from audiobook.engines import worker\n",
         encoding="utf-8",
     )
     result = lint_imports(tmp_path, env={"PYTHONPATH": str(tmp_path / "src")})
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "audiobook.readers.text -> audiobook.render" in result.stdout
+    assert "audiobook.readers.text -> audiobook.pipeline.render" in result.stdout
     assert "audiobook.readers.text -> audiobook.engines.worker" in result.stdout
-    assert "over the shared core BROKEN" in result.stdout  # the layers
-    assert "inside a wing BROKEN" in result.stdout  # and the upward import made a cycle
+    assert "the wings, formats, core BROKEN" in result.stdout  # the layers
+    assert "inside a room BROKEN" in result.stdout  # and the upward import made a cycle

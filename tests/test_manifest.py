@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from audiobook import manifest
-from audiobook.book import ChapterMark
-from audiobook.errors import InputError
-from audiobook.manifest import BookFile
+from audiobook.core import manifest
+from audiobook.core.book import ChapterMark
+from audiobook.core.errors import InputError
+from audiobook.core.manifest import BookFile
 
 
 def test_the_book_section_keeps_its_shape() -> None:

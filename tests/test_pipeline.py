@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from audiobook import executors
-from audiobook.audio import Speech
-from audiobook.config import Voice
+from audiobook.core.audio import Speech
+from audiobook.core.config import Voice
 from audiobook.engines.interface import VoiceInfo
-from audiobook.render import render_book
+from audiobook.pipeline import executors
+from audiobook.pipeline.render import render_book
 
 from .conftest import write_book
 
@@ -21,7 +21,7 @@ class FakeEngine:
     fail_on = "lighthouse"
 
     def synthesize(self, text: str, voice: Voice) -> Speech:
-        from audiobook.errors import SpeechError
+        from audiobook.core.errors import SpeechError
 
         if self.fail_on in text:
             raise SpeechError(f"could not speak {text[:20]!r}")
@@ -63,7 +63,7 @@ def test_a_failed_chapter_is_reported_and_the_others_kept(tmp_path: Path) -> Non
 def test_a_chapter_starts_when_its_audio_does_and_once(tmp_path: Path) -> None:
     """A chapter's "start" comes from the studio as it begins the audio (on a cluster: when a
     worker takes it, not when it was queued), then its steps; a cached chapter starts with 0."""
-    from audiobook.cache import Cache
+    from audiobook.core.cache import Cache
 
     text_dir = write_book(tmp_path)
     cache = Cache(tmp_path / "cache")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiobook.audio import Pause
-from audiobook.config import Timing
-from audiobook.plan import Say, credits, plan, slugify
+from audiobook.core.audio import Pause
+from audiobook.core.config import Timing
+from audiobook.pipeline.plan import Say, credits, plan, slugify
 from audiobook.readers import read_book
 
 from .conftest import write_book
@@ -32,7 +32,7 @@ def test_slugs_are_safe_file_names() -> None:
 
 
 def test_credits_open_the_first_chapter_and_close_the_last(tmp_path: Path) -> None:
-    from audiobook.config import Cast
+    from audiobook.core.config import Cast
 
     book = read_book(write_book(tmp_path))
     opening, closing = credits(book, Cast())

@@ -13,9 +13,9 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4
 
+from audiobook.formats.tags import mp3_info, read_tags
 from audiobook.mastering import ffmpeg
 from audiobook.mastering.levels import measure_file
-from audiobook.outputs.tags import mp3_info, read_tags
 
 from .conftest import SMALL_META, run_cli, write_book
 

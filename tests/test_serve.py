@@ -25,8 +25,8 @@ pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from audiobook import serve as serving  # noqa: E402
-from audiobook.errors import EXIT_BAD_INPUT, InputError  # noqa: E402
+from audiobook.core.errors import EXIT_BAD_INPUT, InputError  # noqa: E402
+from audiobook.publish import serve as serving  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
 TIMEOUT = 5.0
@@ -422,7 +422,7 @@ def test_require_names_the_extra_when_the_server_is_missing(
 
 def test_importing_the_module_loads_no_server() -> None:
     code = (
-        "import sys, audiobook.serve\n"
+        "import sys, audiobook.publish.serve\n"
         "print(sorted(m for m in ('starlette', 'uvicorn', 'segno') if m in sys.modules))"
     )
     done = subprocess.run(
@@ -437,7 +437,7 @@ def test_importing_the_module_loads_no_server() -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT, as Ctrl-C does")
 def test_serve_prints_the_url_serves_and_returns_on_ctrl_c(site: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from audiobook.serve import serve\n"
+        "import sys; from pathlib import Path; from audiobook.publish.serve import serve\n"
         "serve(Path(sys.argv[1]), host='127.0.0.1', port=0, say=lambda s: print(s, flush=True))\n"
         "print('returned', flush=True)\n"
     )

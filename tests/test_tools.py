@@ -11,8 +11,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
+from audiobook.core.errors import InputError
 from audiobook.engines.worker import WorkerEngine
-from audiobook.errors import InputError
 from audiobook.mastering import ffmpeg
 
 from .conftest import run_cli, write_book

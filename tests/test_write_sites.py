@@ -44,8 +44,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from audiobook import cli, engines, render
+from audiobook import cli, engines
 from audiobook.mastering import ffmpeg
+from audiobook.pipeline import render
 
 from .conftest import write_book
 from .test_pipeline import FakeEngine
@@ -163,35 +164,35 @@ def _here(case: str) -> str:
 # Each site and the tests that inject a fault at it; a reason instead, for a call the scan takes
 # for a write that is none.
 SITES: dict[str, tuple[str, ...]] = {
-    "audiobook.cache:Cache.get": (_here("cache-read-only-served"),
+    "audiobook.core.cache:Cache.get": (_here("cache-read-only-served"),
                                   f"{FAULTS}::test_a_read_only_cache_serves_what_it_holds"),
-    "audiobook.cache:Cache.discard": (_here("cache-damaged-entry-read-only"),),
-    "audiobook.cache:Cache.put": (
+    "audiobook.core.cache:Cache.discard": (_here("cache-damaged-entry-read-only"),),
+    "audiobook.core.cache:Cache.put": (
         _here("cache-full-at-put"), _here("cache-full-at-commit"), _here("cache-fills-mid-chapter"),
         f"{FAULTS}::test_a_render_with_its_cache_on_a_full_disk_completes_with_one_warning",
         f"{FAULTS}::test_a_read_only_cache_serves_what_it_holds",
     ),
-    "audiobook.cache:Cache._put_aside": (_here("cache-and-temporary-folder-full"),),
-    "audiobook.cache:Cache.clean": (_here("clean-read-only-cache"),),
-    "audiobook.chapter_audio:make_entry_files": (_here("chapter-meta"),),
-    "audiobook.chapter_job:_run_chapter": (
+    "audiobook.core.cache:Cache._put_aside": (_here("cache-and-temporary-folder-full"),),
+    "audiobook.core.cache:Cache.clean": (_here("clean-read-only-cache"),),
+    "audiobook.pipeline.chapter_audio:make_entry_files": (_here("chapter-meta"),),
+    "audiobook.pipeline.chapter_job:_run_chapter": (
         _here("chapter-file-copy"),
         f"{FAULTS}::test_a_chapter_whose_file_cannot_be_written_fails_alone",
         f"{FAULTS}::test_a_render_into_a_full_disk_says_so_in_one_line_and_resumes_elsewhere",
     ),
-    "audiobook.chapter_job:write_chapter_captions": (_here("chapter-captions"),),
+    "audiobook.pipeline.chapter_job:write_chapter_captions": (_here("chapter-captions"),),
     "audiobook.cli:_write_target": (_here("check-junit"), _here("check-report"),
                                     _here("check-save-expect")),
     "audiobook.cli:say": (_here("say-wav"), _here("say-mp3")),
-    "audiobook.executors.cluster:ClusterStudio.make": (
+    "audiobook.pipeline.executors.cluster:ClusterStudio.make": (
         "tests/test_catalogue.py::test_a_full_cache_disk_under_audio_sent_back_is_the_caches_fault",
         "tests/test_catalogue.py::test_a_shared_cache_the_client_does_not_see_is_said",
     ),
-    "audiobook.executors.cluster:make_on_worker": (
+    "audiobook.pipeline.executors.cluster:make_on_worker": (
         f"{CLUSTER}::test_a_catalogue_on_two_workers_is_the_bytes_of_local_renders_even_when_one_is_killed",
         f"{CLUSTER}::test_ctrl_c_stops_the_clusters_work_and_leaves_nothing_partial",
     ),
-    "audiobook.executors.cluster:_remove_stale_folders": (
+    "audiobook.pipeline.executors.cluster:_remove_stale_folders": (
         "tests/test_catalogue.py::test_a_killed_workers_chapter_folders_go_once_stale",
     ),
     "audiobook.engines.espeak:Backend.save": (
@@ -213,11 +214,11 @@ SITES: dict[str, tuple[str, ...]] = {
         f"{FAULTS}::test_a_full_temporary_folder_fails_the_chapter_in_one_line_not_a_hang",
         f"{FAULTS}::test_a_missing_or_broken_engine_library_is_exit_2_with_what_to_do",
     ),
-    "audiobook.files:atomic_write": (_here("temporary-not-removable"),),
-    "audiobook.files:_replace": (_here("rename-into-place"), _here("book-files-rename")),
-    "audiobook.files:remove_leftovers": (_here("leftover-not-removable"),),
-    "audiobook.files:append_file": (_here("book-files-append"),),
-    "audiobook.manifest:write_manifest": (
+    "audiobook.core.files:atomic_write": (_here("temporary-not-removable"),),
+    "audiobook.core.files:_replace": (_here("rename-into-place"), _here("book-files-rename")),
+    "audiobook.core.files:remove_leftovers": (_here("leftover-not-removable"),),
+    "audiobook.core.files:append_file": (_here("book-files-append"),),
+    "audiobook.core.manifest:write_manifest": (
         _here("manifest"),
         f"{FAULTS}::test_a_folder_made_read_only_halfway_keeps_its_earlier_files",
     ),
@@ -238,25 +239,25 @@ SITES: dict[str, tuple[str, ...]] = {
     "audiobook.outputs:write_book_files": (_here("book-files-rename"),),
     "audiobook.outputs.audiobookshelf:AudiobookshelfMetadata.write": (_here("metadata-json"),),
     "audiobook.outputs.book_mp3:_append_mp3_frames": (_here("book-mp3"),),
-    "audiobook.outputs.captions:save_timings": (_here("timings"),),
+    "audiobook.formats.captions:save_timings": (_here("timings"),),
     "audiobook.outputs.captions:BookCaptions.write": (_here("book-captions"),),
-    "audiobook.outputs.m4b:split_adts": (_here("aac-frames"),),
-    "audiobook.outputs.m4b:save_sizes": (_here("aac-sizes"),),
-    "audiobook.outputs.m4b:write_m4b": (_here("book-m4b"),),
+    "audiobook.formats.m4b:split_adts": (_here("aac-frames"),),
+    "audiobook.formats.m4b:save_sizes": (_here("aac-sizes"),),
+    "audiobook.formats.m4b:write_m4b": (_here("book-m4b"),),
     "audiobook.outputs.playlist:Playlist.write": (_here("playlist"),),
     "audiobook.outputs.readalong:write_epub": (_here("readalong-epub"), _here("readalong-audio")),
-    "audiobook.outputs.site:write_site": (
+    "audiobook.publish.page:write_site": (
         _here("site-page"), _here("site-feed"), _here("site-zip"),
     ),
-    "audiobook.outputs.site:_place": (_here("site-audio"),),
-    "audiobook.outputs.site:_covers": (_here("site-cover"),),
-    "audiobook.outputs.tags:write_tags": (_here("chapter-tags"),),
-    "audiobook.outputs.tags:write_mp4_tags": (_here("book-m4b-tags"),),
-    "audiobook.publish:publish": (_here("site-folder"),),
-    "audiobook.publish:_swap": (_here("site-swap-first"), _here("site-swap-second")),
+    "audiobook.publish.page:_place": (_here("site-audio"),),
+    "audiobook.publish.page:_covers": (_here("site-cover"),),
+    "audiobook.formats.tags:write_tags": (_here("chapter-tags"),),
+    "audiobook.formats.tags:write_mp4_tags": (_here("book-m4b-tags"),),
+    "audiobook.publish.site:publish": (_here("site-folder"),),
+    "audiobook.publish.site:_swap": (_here("site-swap-first"), _here("site-swap-second")),
     "audiobook.readers.cover:_convert": ("not a file: the cover is saved into memory (BytesIO)",),
-    "audiobook.render:_finish_book": (_here("stale-file-not-removable"),),
-    "audiobook.render:_check_out_dir": (_here("out-folder-not-writable"),),
+    "audiobook.pipeline.render:_finish_book": (_here("stale-file-not-removable"),),
+    "audiobook.pipeline.render:_check_out_dir": (_here("out-folder-not-writable"),),
 }  # fmt: skip
 
 
@@ -322,7 +323,7 @@ class Case:
     warns: bool = False  # a warning line, and the command otherwise succeeds
 
 
-C = "audiobook.cache:Cache."
+C = "audiobook.core.cache:Cache."
 ENOSPC, EROFS, EACCES = errno.ENOSPC, errno.EROFS, errno.EACCES
 RO, DENIED = "read-only file system", "permission denied"
 CASES: dict[str, Case] = {
@@ -348,54 +349,59 @@ CASES: dict[str, Case] = {
     "stitch": Case(
         ("audiobook.mastering.stitch:stitch",), says="chapter.raw: no space left", fresh=True
     ),
-    "aac-frames": Case(("audiobook.outputs.m4b:split_adts",), fresh=True),
-    "aac-sizes": Case(("audiobook.outputs.m4b:save_sizes",), fresh=True),
-    "timings": Case(("audiobook.outputs.captions:save_timings",), fresh=True),
+    "aac-frames": Case(("audiobook.formats.m4b:split_adts",), fresh=True),
+    "aac-sizes": Case(("audiobook.formats.m4b:save_sizes",), fresh=True),
+    "timings": Case(("audiobook.formats.captions:save_timings",), fresh=True),
     "chapter-meta": Case(
-        ("audiobook.chapter_audio:make_entry_files",), calls=("open",), under="cache", exit=0,
+        ("audiobook.pipeline.chapter_audio:make_entry_files",),
+        calls=("open",), under="cache", exit=0,
         says="the cache cannot be written (no space left on device)", warns=True, fresh=True),
     "chapter-file-copy": Case(
-        ("audiobook.chapter_job:_run_chapter",), fault=EACCES, under="out",
+        ("audiobook.pipeline.chapter_job:_run_chapter",), fault=EACCES, under="out",
         says="01-the-harbour.mp3: permission denied",
     ),
     "chapter-captions": Case(
-        ("audiobook.chapter_job:write_chapter_captions",), says="01-the-harbour.vtt: no space left"
+        ("audiobook.pipeline.chapter_job:write_chapter_captions",),
+        says="01-the-harbour.vtt: no space left"
     ),
     "chapter-tags": Case(
-        ("audiobook.outputs.tags:write_tags",), under="out",
+        ("audiobook.formats.tags:write_tags",), under="out",
         says="01-the-harbour.mp3: no space left",
     ),
     "temporary-not-removable": Case(
-        ("audiobook.outputs.tags:write_tags", "audiobook.files:atomic_write"), fault=EROFS,
+        ("audiobook.formats.tags:write_tags", "audiobook.core.files:atomic_write"), fault=EROFS,
         under="out", says=RO,
     ),
-    "rename-into-place": Case(("audiobook.files:_replace",), fault=EROFS, says=RO),
+    "rename-into-place": Case(("audiobook.core.files:_replace",), fault=EROFS, says=RO),
     "leftover-not-removable": Case(
-        ("audiobook.files:remove_leftovers",), fault=EACCES, exit=0, says="", setup="leftover"
+        ("audiobook.core.files:remove_leftovers",), fault=EACCES, exit=0, says="", setup="leftover"
     ),
     "out-folder-not-writable": Case(
-        ("audiobook.render:_check_out_dir",), fault=EACCES, exit=2,
+        ("audiobook.pipeline.render:_check_out_dir",), fault=EACCES, exit=2,
         says="cannot write to the output folder",
     ),
-    "manifest": Case(("audiobook.manifest:write_manifest",), says="manifest.json: no space left"),
+    "manifest": Case(("audiobook.core.manifest:write_manifest",),
+                     says="manifest.json: no space left"),
     "stale-file-not-removable": Case(
-        ("audiobook.render:_finish_book",), fault=EACCES, says="03-the-return.mp3: permission",
+        ("audiobook.pipeline.render:_finish_book",),
+        fault=EACCES, says="03-the-return.mp3: permission",
         setup="stale",
     ),
     # The whole-book files: not built, in one line; the chapters stay.
     "book-mp3": Case(("audiobook.outputs.book_mp3:_append_mp3_frames",)),
-    "book-files-append": Case(("audiobook.files:append_file",)),
-    "book-m4b": Case(("audiobook.outputs.m4b:write_m4b",)),
-    "book-m4b-tags": Case(("audiobook.outputs.tags:write_mp4_tags",)),
+    "book-files-append": Case(("audiobook.core.files:append_file",)),
+    "book-m4b": Case(("audiobook.formats.m4b:write_m4b",)),
+    "book-m4b-tags": Case(("audiobook.formats.tags:write_mp4_tags",)),
     "playlist": Case(("audiobook.outputs.playlist:Playlist.write",)),
     "metadata-json": Case(("audiobook.outputs.audiobookshelf:AudiobookshelfMetadata.write",)),
     "book-captions": Case(("audiobook.outputs.captions:BookCaptions.write",)),
-    "readalong-audio": Case(("audiobook.outputs.m4b:write_m4b",),
+    "readalong-audio": Case(("audiobook.formats.m4b:write_m4b",),
                             within="audiobook.outputs.readalong:write_epub", fault=EACCES,
                             says="permission denied"),
     "readalong-epub": Case(("audiobook.outputs.readalong:write_epub",), says=".epub: no space"),
     "book-files-rename": Case(
-        ("audiobook.files:_replace",), within="audiobook.outputs:write_book_files", fault=EROFS,
+        ("audiobook.core.files:_replace",),
+        within="audiobook.outputs:write_book_files", fault=EROFS,
         says=RO,
     ),
     # ffmpeg: killed, a chapter fails alone; missing, nothing is attempted (exit 2).
@@ -435,21 +441,24 @@ CASES: dict[str, Case] = {
                               args=("--save-expect",)),
     "say-wav": Case(("audiobook.cli:say",), command="say", says="said.wav: no space left"),
     "say-mp3": Case(("audiobook.cli:say",), command="say", calls=("mkdir",), args=(".mp3",)),
-    "site-folder": Case(("audiobook.publish:publish",), command="publish", exit=2, fault=EACCES,
+    "site-folder": Case(("audiobook.publish.site:publish",),
+                        command="publish", exit=2, fault=EACCES,
                         says="cannot write the site (permission denied)"),
-    "site-page": Case(("audiobook.outputs.site:write_site",), command="publish", exit=2,
+    "site-page": Case(("audiobook.publish.page:write_site",), command="publish", exit=2,
                       calls=("open",), skip=3, says="cannot write the site at index.html (no"),
-    "site-feed": Case(("audiobook.outputs.site:write_site",), command="publish", exit=2,
+    "site-feed": Case(("audiobook.publish.page:write_site",), command="publish", exit=2,
                       calls=("open",), skip=2, says="cannot write the site at feed.xml (no"),
-    "site-zip": Case(("audiobook.outputs.site:write_site",), command="publish", exit=2,
+    "site-zip": Case(("audiobook.publish.page:write_site",), command="publish", exit=2,
                      says="-chapters.zip (no space left"),
-    "site-audio": Case(("audiobook.outputs.site:_place",), command="publish", exit=2,
+    "site-audio": Case(("audiobook.publish.page:_place",), command="publish", exit=2,
                        says="cannot write the site at 01-the-harbour.mp3 (no space"),
-    "site-cover": Case(("audiobook.outputs.site:_covers",), command="publish", exit=2,
+    "site-cover": Case(("audiobook.publish.page:_covers",), command="publish", exit=2,
                        says="cannot write the site at cover"),
-    "site-swap-first": Case(("audiobook.publish:_swap",), command="publish", exit=2, fault=EROFS,
+    "site-swap-first": Case(("audiobook.publish.site:_swap",),
+                            command="publish", exit=2, fault=EROFS,
                             says="cannot write the site (read-only"),
-    "site-swap-second": Case(("audiobook.publish:_swap",), command="publish", exit=2, fault=EROFS,
+    "site-swap-second": Case(("audiobook.publish.site:_swap",),
+                             command="publish", exit=2, fault=EROFS,
                              skip=1, times=1, says="cannot write the site (read-only"),
 }  # fmt: skip
 

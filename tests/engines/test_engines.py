@@ -7,8 +7,8 @@ import contextlib
 import pytest
 
 from audiobook import engines
+from audiobook.core.errors import InputError
 from audiobook.engines import espeak, piper
-from audiobook.errors import InputError
 
 
 def test_every_registered_engine_module_provides_what_the_worker_needs() -> None:

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from mutagen.mp3 import MP3
 
-from audiobook.config import Voice
+from audiobook.core.config import Voice
 from audiobook.engines import piper
 from audiobook.engines.dispatch import EngineDispatch
 from audiobook.engines.worker import WorkerEngine

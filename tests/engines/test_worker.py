@@ -13,11 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from audiobook.config import Voice
+from audiobook.core.config import Voice
+from audiobook.core.errors import ToolError
+from audiobook.core.words import count_words
 from audiobook.engines.interface import split_utterances
 from audiobook.engines.worker import WorkerEngine, plausible_seconds
-from audiobook.errors import ToolError
-from audiobook.words import count_words
 
 from ..espeak_reference import reference_seconds
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audiobook.audio import Pause, Speech
+from audiobook.core.audio import Pause, Speech
 from audiobook.mastering.stitch import room_tone, stitch
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import feedparser
 import pytest
 
-from audiobook.outputs.feed import FeedBook, FeedChapter, chapters_json, podcast_feed
+from audiobook.publish.feed import FeedBook, FeedChapter, chapters_json, podcast_feed
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from mutagen.mp4 import MP4
 
-from audiobook.errors import ToolError
+from audiobook.core.errors import ToolError
+from audiobook.formats import m4b
 from audiobook.mastering import ffmpeg
-from audiobook.outputs import m4b
 
 RATE = 22050
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from audiobook.config import Output
-from audiobook.manifest import BookFile
+from audiobook.core.config import Output
+from audiobook.core.manifest import BookFile
+from audiobook.formats.tags import BookTags
 from audiobook.outputs import OUTPUTS, enabled, write_book_files
 from audiobook.outputs.interface import BookContext
-from audiobook.outputs.tags import BookTags
 
 
 def test_outputs_are_named_in_manifest_order_and_switched_by_voices_toml() -> None:

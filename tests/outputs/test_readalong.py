@@ -16,9 +16,9 @@ import srt
 import webvtt
 from mutagen.mp3 import MP3
 
+from audiobook.core.sentences import caption_words
 from audiobook.engines import piper
 from audiobook.mastering import ffmpeg
-from audiobook.sentences import caption_words
 
 from ..conftest import SMALL_BOOK, run_cli, write_book
 from ..readers import epub_builder as eb

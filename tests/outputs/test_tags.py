@@ -6,8 +6,7 @@ from pathlib import Path
 
 from mutagen.id3 import ID3
 
-from audiobook.mastering import ffmpeg
-from audiobook.outputs.tags import (
+from audiobook.formats.tags import (
     BookTags,
     ChapterMark,
     Item,
@@ -15,6 +14,7 @@ from audiobook.outputs.tags import (
     read_tags,
     write_tags,
 )
+from audiobook.mastering import ffmpeg
 
 ITEM = Item("Chapter 2: The Storm", 2, 3)
 TAGS = BookTags(

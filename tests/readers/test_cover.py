@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat
 
-from audiobook.errors import InputError
+from audiobook.core.errors import InputError
 from audiobook.readers import cover
 from audiobook.readers.cover import MAX_SIDE, prepare_cover
 

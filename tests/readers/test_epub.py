@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from audiobook.book import SceneBreak
-from audiobook.config import SplitOptions
-from audiobook.errors import InputError
+from audiobook.core.book import SceneBreak
+from audiobook.core.config import SplitOptions
+from audiobook.core.errors import InputError
 from audiobook.readers import epub, read_book, reader_for
 
 from ..conftest import REPO, run_cli

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiobook.book import SceneBreak
-from audiobook.config import SplitOptions
+from audiobook.core.book import SceneBreak
+from audiobook.core.config import SplitOptions
 from audiobook.readers import html as html_reader
 from audiobook.readers import read_book, reader_for
 from audiobook.readers.html_blocks import Anchor, Break, Heading, Omitted, Text, parse_html

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from audiobook.book import SceneBreak
-from audiobook.config import SplitOptions
-from audiobook.errors import InputError
+from audiobook.core.book import SceneBreak
+from audiobook.core.config import SplitOptions
+from audiobook.core.errors import InputError
 from audiobook.readers import read_book
 from audiobook.readers.chapters import split_chapters
 from audiobook.readers.language import detect_language

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from audiobook.errors import InputError
+from audiobook.core.errors import InputError
 
 if TYPE_CHECKING:
     from audiobook.engines.interface import EngineModule, SpeechEngine

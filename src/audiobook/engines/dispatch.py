@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from audiobook.audio import Speech
+from audiobook.core.audio import Speech
 from audiobook.engines import DEFAULT_ENGINE, ENGINES, engine_module
 from audiobook.engines.interface import VoiceInfo
 from audiobook.engines.worker import WorkerEngine
 
 if TYPE_CHECKING:
-    from audiobook.config import Voice
+    from audiobook.core.config import Voice
 
 
 class EngineDispatch:

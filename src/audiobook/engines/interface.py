@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from audiobook.audio import Speech
+from audiobook.core.audio import Speech
 
 if TYPE_CHECKING:
-    from audiobook.config import Voice
+    from audiobook.core.config import Voice
 
 # espeak reads len(text) * 10 bytes past its input, and a 27 KB text crashed it: stay far below.
 # Every engine is given utterances of at most this size.

@@ -32,6 +32,7 @@ import sys
 import wave
 from typing import Any
 
+from audiobook.core.files import sha256_bytes
 from audiobook.engines.piper_graph import noise_feeds, patched_model, seed_for
 from audiobook.engines.piper_voices import (  # the engine module's face (engines/interface.py)
     VOICES_ENV as VOICES_ENV,
@@ -39,7 +40,6 @@ from audiobook.engines.piper_voices import (  # the engine module's face (engine
 from audiobook.engines.piper_voices import PiperModel, model_for
 from audiobook.engines.piper_voices import find_models as find_models
 from audiobook.engines.piper_voices import list_voices as list_voices
-from audiobook.files import sha256_bytes
 
 NAME = "piper"
 THREADS_ENV = "AUDIOBOOK_PIPER_THREADS"  # ONNX Runtime threads per worker (default 1)
@@ -345,7 +345,7 @@ class _PaceMemo:
     """Measured paces by what they depend on, in one small JSON file in the cache folder."""
 
     def __init__(self) -> None:
-        from audiobook.cache import default_cache_dir
+        from audiobook.core.cache import default_cache_dir
 
         self.path = default_cache_dir() / "piper-pace.json"
 

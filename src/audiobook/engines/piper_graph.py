@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audiobook.files import sha256_bytes
+from audiobook.core.files import sha256_bytes
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def patched_model(path: Path) -> tuple[bytes | str, list[NoiseInput]]:
     """The model with its noise as inputs: patched once and kept in the cache folder, so later
     workers load it directly (without importing onnx); patched in memory when the cache folder
     cannot be written."""
-    from audiobook.cache import default_cache_dir
+    from audiobook.core.cache import default_cache_dir
 
     stat = path.stat()
     key = _key(json.dumps([str(path), stat.st_size, stat.st_mtime_ns, PATCH_VERSION]))

@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 # Light imports only: the worker process imports this module, and its start-up is paid once
 # per chapter (pydantic and ftfy would double it).
-from audiobook.audio import Speech
+from audiobook.core.audio import Speech
+from audiobook.core.errors import InputError, SetupError, SpeechError, ToolError
+from audiobook.core.words import count_words
 from audiobook.engines import DEFAULT_ENGINE, ENGINES, engine_module
 from audiobook.engines.interface import VoiceInfo
-from audiobook.errors import InputError, SetupError, SpeechError, ToolError
-from audiobook.words import count_words
 
 if TYPE_CHECKING:
-    from audiobook.config import Voice
+    from audiobook.core.config import Voice
 
 RETRIES = 2
 

@@ -16,7 +16,7 @@ import signal
 import subprocess
 from collections.abc import Sequence
 
-from audiobook.errors import SetupError, ToolError
+from audiobook.core.errors import SetupError, ToolError
 
 ENV_VAR = "AUDIOBOOK_FFMPEG"
 INSTALL = f"install ffmpeg (apt install ffmpeg) or imageio-ffmpeg (pip), or set {ENV_VAR} to one"

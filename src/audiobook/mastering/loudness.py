@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from audiobook.errors import ToolError
+from audiobook.core.errors import ToolError
 from audiobook.mastering import ffmpeg
 from audiobook.mastering.levels import SILENCE_DB, Levels, measure_file
 from audiobook.mastering.profiles import Profile

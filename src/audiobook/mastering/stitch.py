@@ -20,7 +20,7 @@ with warnings.catch_warnings():
     # bundled one, which ffmpeg.find_ffmpeg() knows about and which every ffmpeg call here uses.
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
-from audiobook.audio import Pause, Speech
+from audiobook.core.audio import Pause, Speech
 from audiobook.mastering.levels import LevelMeter, Levels
 
 STITCH_RATE = 22050  # espeak-ng's own rate: stitching there avoids resampling every utterance

@@ -14,10 +14,17 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from audiobook.config import Output
-from audiobook.files import atomic_write
-from audiobook.manifest import BookFile
-from audiobook.outputs import audiobookshelf, book_m4b, book_mp3, captions, playlist, readalong
+from audiobook.core.config import Output
+from audiobook.core.files import atomic_write
+from audiobook.core.manifest import BookFile
+from audiobook.outputs import (
+    audiobookshelf,
+    book_m4b,
+    book_mp3,
+    captions,
+    playlist,
+    readalong,
+)
 from audiobook.outputs.interface import BookContext, BookOutput
 
 # In the order of the manifest's "book" section.

@@ -6,10 +6,10 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from audiobook.book import ChapterMark
-from audiobook.manifest import BookFile
+from audiobook.core.book import ChapterMark
+from audiobook.core.manifest import BookFile
+from audiobook.formats.tags import BookTags
 from audiobook.outputs.interface import BookContext
-from audiobook.outputs.tags import BookTags
 
 FILE_NAME = "metadata.json"
 

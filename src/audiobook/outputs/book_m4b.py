@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiobook.files import sha256
-from audiobook.manifest import BookFile
-from audiobook.outputs import m4b as mp4
+from audiobook.core.files import sha256
+from audiobook.core.manifest import BookFile
+from audiobook.formats import m4b as mp4
+from audiobook.formats.tags import Item, write_mp4_tags
 from audiobook.outputs.interface import BookContext
-from audiobook.outputs.tags import Item, write_mp4_tags
 
 
 class BookM4b:

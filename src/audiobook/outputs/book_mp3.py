@@ -11,11 +11,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from audiobook.errors import ToolError
-from audiobook.files import append_file, sha256
-from audiobook.manifest import BookFile
+from audiobook.core.errors import ToolError
+from audiobook.core.files import append_file, sha256
+from audiobook.core.manifest import BookFile
+from audiobook.formats.tags import Item, write_tags
 from audiobook.outputs.interface import BookContext
-from audiobook.outputs.tags import Item, write_tags
 
 
 class BookMp3:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from audiobook.book import ChapterMark
-from audiobook.manifest import BookFile
-from audiobook.outputs import m4b as mp4
-from audiobook.outputs.tags import BookTags, mp3_info
-from audiobook.sentences import Timed
+from audiobook.core.book import ChapterMark
+from audiobook.core.manifest import BookFile
+from audiobook.core.sentences import Timed
+from audiobook.formats import m4b as mp4
+from audiobook.formats.tags import BookTags, mp3_info
 
 
 @dataclass(frozen=True)

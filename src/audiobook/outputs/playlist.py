@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from audiobook.book import ChapterMark
-from audiobook.manifest import BookFile
+from audiobook.core.book import ChapterMark
+from audiobook.core.manifest import BookFile
 from audiobook.outputs.interface import BookContext, ChapterFile
 
 

@@ -21,11 +21,11 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from audiobook.files import sha256
-from audiobook.manifest import BookFile
-from audiobook.outputs import m4b as mp4
+from audiobook.core.files import sha256
+from audiobook.core.manifest import BookFile
+from audiobook.core.sentences import Timed
+from audiobook.formats import m4b as mp4
 from audiobook.outputs.interface import BookContext, ChapterFile
-from audiobook.sentences import Timed
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 ACTIVE_CLASS = "-epub-media-overlay-active"

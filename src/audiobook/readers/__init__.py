@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiobook.book import Book
-from audiobook.config import SplitOptions
+from audiobook.core.book import Book
+from audiobook.core.config import SplitOptions
 from audiobook.readers import epub, html, text
 from audiobook.readers.interface import Reader
 

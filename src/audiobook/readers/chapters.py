@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from audiobook.book import Block, Chapter, Paragraph, SceneBreak, Skipped
-from audiobook.config import SplitOptions
-from audiobook.words import WORD, count_words
+from audiobook.core.book import Block, Chapter, Paragraph, SceneBreak, Skipped
+from audiobook.core.config import SplitOptions
+from audiobook.core.words import WORD, count_words
 
 _NUMBER_WORDS = {
     w: i

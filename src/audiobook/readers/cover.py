@@ -28,7 +28,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
 
-from audiobook.errors import InputError
+from audiobook.core.errors import InputError
 
 MAX_SIDE = 3000  # pixels: the largest side podcast apps ask for; larger only bloats every file
 # Refused before decoding: no cover needs more, and memory stays bounded.

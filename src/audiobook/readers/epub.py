@@ -17,9 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from audiobook.book import Book, Skipped
-from audiobook.config import BookMeta, SplitOptions, load_book_meta
-from audiobook.errors import InputError
+from audiobook.core.book import Book, Skipped
+from audiobook.core.config import BookMeta, SplitOptions, load_book_meta
+from audiobook.core.errors import InputError
 from audiobook.readers.chapters import Section, split_sections
 from audiobook.readers.cover import prepare_cover, read_cover
 from audiobook.readers.epub_package import MATTER_LABEL, Metadata, Package

@@ -24,7 +24,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeXml
 from defusedxml import DefusedXmlException
 
-from audiobook.errors import InputError
+from audiobook.core.errors import InputError
 from audiobook.readers.html_blocks import Heading, Text, parse_html
 
 MAX_MEMBERS = 20_000

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from audiobook.book import Book, Skipped
-from audiobook.config import SplitOptions, load_book_meta
-from audiobook.errors import InputError
+from audiobook.core.book import Book, Skipped
+from audiobook.core.config import SplitOptions, load_book_meta
+from audiobook.core.errors import InputError
 from audiobook.readers.chapters import Section, split_sections
 from audiobook.readers.cover import read_cover
 from audiobook.readers.html_blocks import Heading, Item, SectionBlocks, parse_html

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from audiobook.book import Block, SceneBreak, Skipped
+from audiobook.core.book import Block, SceneBreak, Skipped
 from audiobook.readers.chapters import paragraph
 
 # Elements that end the paragraph before them and start a new one.

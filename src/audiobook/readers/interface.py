@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from audiobook.book import Book
-from audiobook.config import SplitOptions
-from audiobook.errors import InputError
+from audiobook.core.book import Book
+from audiobook.core.config import SplitOptions
+from audiobook.core.errors import InputError
 
 
 @runtime_checkable

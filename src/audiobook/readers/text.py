@@ -17,9 +17,9 @@ from pathlib import Path
 import ftfy
 import ftfy.badness
 
-from audiobook.book import Book, Chapter, Skipped
-from audiobook.config import BOOK_FILE, BookMeta, SplitOptions, load_book_meta
-from audiobook.errors import InputError
+from audiobook.core.book import Book, Chapter, Skipped
+from audiobook.core.config import BOOK_FILE, BookMeta, SplitOptions, load_book_meta
+from audiobook.core.errors import InputError
 from audiobook.readers.chapters import split_chapters
 from audiobook.readers.cover import read_cover
 from audiobook.readers.language import detect_language

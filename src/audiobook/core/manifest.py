@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from audiobook import __version__
-from audiobook.book import Book, ChapterMark
-from audiobook.config import Cast
-from audiobook.errors import InputError
-from audiobook.files import atomic_write
+from audiobook.core.book import Book, ChapterMark
+from audiobook.core.config import Cast
+from audiobook.core.errors import InputError
+from audiobook.core.files import atomic_write
 
 MANIFEST = "manifest.json"
 SCHEMA = 1

@@ -18,9 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from audiobook import __version__
-from audiobook.audio import Pause
-from audiobook.cache import Cache, CacheUnwritable, CorruptEntry, content_key
-from audiobook.chapter_audio import (
+from audiobook.core.audio import Pause
+from audiobook.core.cache import Cache, CacheUnwritable, CorruptEntry, content_key
+from audiobook.core.errors import AudiobookError
+from audiobook.core.files import atomic_write, sha256
+from audiobook.core.sentences import Timed, words_digest
+from audiobook.formats.captions import (
+    FORMATS,
+    TIMINGS,
+    caption_cues,
+    chapter_caption_names,
+    load_timings,
+)
+from audiobook.formats.m4b import AacTrack, load_track
+from audiobook.formats.tags import mp3_info, write_tags
+from audiobook.mastering.ffmpeg import ffmpeg_version
+from audiobook.mastering.profiles import PROFILES
+from audiobook.pipeline.chapter_audio import (
     AAC_FRAMES,
     AAC_SIZES,
     ENTRY_FILES,
@@ -29,22 +43,8 @@ from audiobook.chapter_audio import (
     Progress,
     Studio,
 )
-from audiobook.errors import AudiobookError
-from audiobook.files import atomic_write, sha256
-from audiobook.mastering.ffmpeg import ffmpeg_version
-from audiobook.mastering.profiles import PROFILES
-from audiobook.outputs.captions import (
-    FORMATS,
-    TIMINGS,
-    caption_cues,
-    chapter_caption_names,
-    load_timings,
-)
-from audiobook.outputs.m4b import AacTrack, load_track
-from audiobook.outputs.tags import mp3_info, write_tags
-from audiobook.plan import ChapterJob, Say, Step, plan, tags_key
+from audiobook.pipeline.plan import ChapterJob, Say, Step, plan, tags_key
 from audiobook.readers.textnorm import apply_lexicon, normalize
-from audiobook.sentences import Timed, words_digest
 
 # What a cache entry holds changed (its timings came): older entries are other keys, not damaged.
 ENTRY_FORMAT = 2

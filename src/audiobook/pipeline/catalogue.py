@@ -32,10 +32,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from audiobook import engines
-from audiobook.cache import Cache
-from audiobook.chapter_audio import EngineFactory, Progress, Studio
-from audiobook.errors import AudiobookError, InputError, debug_traceback
-from audiobook.render import BookRun, RenderSummary, lock_out_dir, plan_book, render_books
+from audiobook.core.cache import Cache
+from audiobook.core.errors import AudiobookError, InputError, debug_traceback
+from audiobook.pipeline.chapter_audio import EngineFactory, Progress, Studio
+from audiobook.pipeline.render import BookRun, RenderSummary, lock_out_dir, plan_book, render_books
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -16,7 +16,7 @@ from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from audiobook.errors import InputError
+from audiobook.core.errors import InputError
 
 if sys.version_info >= (3, 11):
     import tomllib

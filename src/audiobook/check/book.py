@@ -19,13 +19,12 @@ from xml.etree import ElementTree
 
 from mutagen.mp4 import MP4
 
-from audiobook.errors import AudiobookError, InputError
-from audiobook.files import sha256
-from audiobook.manifest import MANIFEST, read_manifest
-from audiobook.mastering.levels import Levels, measure_file
-from audiobook.mastering.profiles import PROFILES, Profile
-from audiobook.outputs.captions import parse
-from audiobook.outputs.tags import (
+from audiobook.core.errors import AudiobookError, InputError
+from audiobook.core.files import sha256
+from audiobook.core.manifest import MANIFEST, read_manifest
+from audiobook.core.sentences import words_digest
+from audiobook.formats.captions import parse
+from audiobook.formats.tags import (
     ID3_VERSION,
     id3_size,
     mp3_info,
@@ -33,7 +32,8 @@ from audiobook.outputs.tags import (
     read_mp4_chapters,
     read_tags,
 )
-from audiobook.sentences import words_digest
+from audiobook.mastering.levels import Levels, measure_file
+from audiobook.mastering.profiles import PROFILES, Profile
 
 DURATION_TOLERANCE_S = 0.25
 MARK_TOLERANCE_S = 0.05

@@ -37,8 +37,8 @@ from mutagen.id3._tags import save_frame  # mutagen's own frame serialiser (see 
 from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4, MP4Cover
 
-from audiobook.book import ChapterMark
-from audiobook.errors import AudiobookError, ToolError, from_os_error
+from audiobook.core.book import ChapterMark
+from audiobook.core.errors import AudiobookError, ToolError, from_os_error
 
 ID3_VERSION = 3  # v2.4 is unread by Windows Explorer and some players; mutagen defaults to it
 PADDING = 1024  # fixed, so the same tags give the same bytes

@@ -35,8 +35,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from audiobook.errors import UNWRITABLE, AudiobookError, ToolError
-from audiobook.files import sha256
+from audiobook.core.errors import UNWRITABLE, AudiobookError, ToolError
+from audiobook.core.files import sha256
 
 ENV_VAR = "AUDIOBOOK_CACHE"
 FORMAT = 2  # bump when what an entry holds changes

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from audiobook.errors import InputError, ToolError, debug_traceback, from_os_error
-from audiobook.manifest import read_manifest
-from audiobook.outputs.tags import read_cover
+from audiobook.core.errors import InputError, ToolError, debug_traceback, from_os_error
+from audiobook.core.manifest import read_manifest
+from audiobook.formats.tags import read_cover
 
 if TYPE_CHECKING:
-    from audiobook.outputs.site import SiteBook
+    from audiobook.publish.page import SiteBook
 
 _MARKERS = ("index.html", "feed.xml")  # what makes a folder a site this command may replace
 
@@ -59,7 +59,7 @@ def base_url(text: str) -> str:
 
 def publish(folder: Path, url: str, out: Path) -> Published:
     require()
-    from audiobook.outputs.site import check_site, write_site
+    from audiobook.publish.page import check_site, write_site
 
     url = base_url(url)
     book = _site_book(folder, url)
@@ -98,7 +98,7 @@ def publish(folder: Path, url: str, out: Path) -> Published:
 
 def check_published(site: Path) -> list[str]:
     """What is wrong with a published site (links that resolve to nothing, feed lengths)."""
-    from audiobook.outputs.site import check_site
+    from audiobook.publish.page import check_site
 
     if not _is_site(site):
         raise InputError("not a published site", path=site, hint="run audiobook publish")
@@ -126,7 +126,7 @@ def _swap(new: Path, out: Path) -> None:
 
 
 def _site_book(folder: Path, url: str) -> SiteBook:
-    from audiobook.outputs.site import SiteBook, SiteChapter
+    from audiobook.publish.page import SiteBook, SiteChapter
 
     manifest = read_manifest(folder)
     chapters = manifest["chapters"]

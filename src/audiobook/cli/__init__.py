@@ -21,8 +21,8 @@ from rich.console import Console
 from rich.table import Table
 
 from audiobook import __version__
-from audiobook.audio import clock
-from audiobook.errors import (
+from audiobook.core.audio import clock
+from audiobook.core.errors import (
     DEBUG_ENV,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -154,10 +154,10 @@ def render(
     Chapters already rendered with the same text and settings come from the cache
     ($AUDIOBOOK_CACHE, else ~/.cache/audiobook; `audiobook clean` empties it).
     """
-    from audiobook import executors
-    from audiobook.config import SplitOverrides
-    from audiobook.progress import RenderProgress
-    from audiobook.render import render_book
+    from audiobook.cli.progress import RenderProgress
+    from audiobook.core.config import SplitOverrides
+    from audiobook.pipeline import executors
+    from audiobook.pipeline.render import render_book
 
     _require_explicit(voices, default=Path("voices.toml"))
     jobs = _jobs(jobs, scheduler, shared_cache)
@@ -222,10 +222,10 @@ def catalogue(
     [[book]] folder = "..." (or source, voices and out). Exit 1 names the books that failed;
     the others are complete.
     """
-    from audiobook import catalogue as catalogues
-    from audiobook import executors
-    from audiobook.cache import Cache
-    from audiobook.progress import RenderProgress
+    from audiobook.cli.progress import RenderProgress
+    from audiobook.core.cache import Cache
+    from audiobook.pipeline import catalogue as catalogues
+    from audiobook.pipeline import executors
 
     entries = catalogues.find_books(root)
     jobs = _jobs(jobs, scheduler, shared_cache)
@@ -300,7 +300,7 @@ def chapters(
     as_json: JsonOpt = False,
 ) -> None:
     """Show how SOURCE splits into chapters, without rendering."""
-    from audiobook.config import ESPEAK_RATE, SplitOverrides, load_cast
+    from audiobook.core.config import ESPEAK_RATE, SplitOverrides, load_cast
     from audiobook.readers import read_book
 
     _require_explicit(voices, default=Path("voices.toml"))
@@ -358,7 +358,7 @@ def _check_target(path: Path, option: str) -> None:
 
 def _write_target(path: Path, option: str, text: str) -> None:
     """TEXT written to PATH (atomically) for OPTION; a disk's refusal is exit 2, naming it."""
-    from audiobook.files import atomic_write
+    from audiobook.core.files import atomic_write
 
     try:
         with atomic_write(path) as tmp:
@@ -441,7 +441,7 @@ def check(
     as_json: JsonOpt = False,
 ) -> None:
     """Verify a rendered book: files, durations, levels, format, tags; exit 1 on a failure."""
-    from audiobook import check as checks
+    from audiobook.check import book as checks
 
     targets = {"--junit": junit, "--report": report, "--save-expect": save_expect}
     for option, target in targets.items():
@@ -455,7 +455,7 @@ def check(
     )
     measured: dict | None = None
     if report is not None:
-        from audiobook import report as reports
+        from audiobook.check import report as reports
 
         reports.require()
         measured = {}
@@ -511,7 +511,7 @@ def publish(
     ] = False,
 ) -> None:
     """Make a static site for listeners: a page with a player and downloads, and a podcast feed."""
-    from audiobook import publish as publishing
+    from audiobook.publish import site as publishing
 
     if check_only:
         problems = publishing.check_published(site)
@@ -541,7 +541,7 @@ def serve(
     ] = "127.0.0.1",
 ) -> None:
     """Serve a published site (with range requests, as players need) until Ctrl-C."""
-    from audiobook import serve as serving
+    from audiobook.publish import serve as serving
 
     serving.require()
     serving.serve(site, host=host, port=port, say=lambda line: err.print(line, markup=False))
@@ -565,9 +565,9 @@ def say(
     import wave
 
     from audiobook import engines
-    from audiobook.audio import Pause
-    from audiobook.config import Voice, load_cast
-    from audiobook.files import atomic_write
+    from audiobook.core.audio import Pause
+    from audiobook.core.config import Voice, load_cast
+    from audiobook.core.files import atomic_write
     from audiobook.mastering.loudness import master_to_mp3
     from audiobook.mastering.profiles import PROFILES
     from audiobook.mastering.stitch import stitch
@@ -612,7 +612,7 @@ def say(
 @handle_errors
 def clean() -> None:
     """Empty the cache of rendered chapters ($AUDIOBOOK_CACHE, else ~/.cache/audiobook)."""
-    from audiobook.cache import Cache
+    from audiobook.core.cache import Cache
 
     cache = Cache()
     entries, size = cache.clean()
@@ -634,7 +634,7 @@ def _jobs(jobs: int | None, scheduler: str | None, shared_cache: Path | None) ->
 
 def _cache(shared_cache: Path | None) -> Any:
     """The cache of the run: the folder every worker shares, or the user's."""
-    from audiobook.cache import Cache
+    from audiobook.core.cache import Cache
 
     if shared_cache is None:
         return None

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from audiobook.audio import Pause
-from audiobook.book import Book, Chapter, Paragraph, SceneBreak
-from audiobook.config import Cast, Timing, Voice
+from audiobook.core.audio import Pause
+from audiobook.core.book import Book, Chapter, Paragraph, SceneBreak
+from audiobook.core.config import Cast, Timing, Voice
+from audiobook.core.errors import InputError
+from audiobook.core.files import sha256_bytes
+from audiobook.core.words import VOICE_SPAN, count_words
 from audiobook.engines.interface import split_utterances
-from audiobook.errors import InputError
-from audiobook.files import sha256_bytes
-from audiobook.outputs.tags import BookTags, Item
-from audiobook.words import VOICE_SPAN, count_words
+from audiobook.formats.tags import BookTags, Item
 
 # Credits in the book's language; voices.toml [credits] can say anything else.
 _CREDITS = {

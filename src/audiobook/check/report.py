@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from audiobook import __version__
-from audiobook.audio import clock
-from audiobook.check import NOISE_FLOOR_RANGE, Result, plausible_seconds
-from audiobook.errors import InputError
-from audiobook.manifest import MANIFEST, read_manifest
+from audiobook.check.book import NOISE_FLOOR_RANGE, Result, plausible_seconds
+from audiobook.core.audio import clock
+from audiobook.core.errors import InputError
+from audiobook.core.manifest import MANIFEST, read_manifest
 from audiobook.mastering.levels import Levels
 from audiobook.mastering.profiles import PROFILES, Profile
 
@@ -82,7 +82,9 @@ def report_html(
     book_failed = [r for r in results if not r.ok and r.file not in chapter_files]
     total_s = sum(c["duration_ms"] for c in manifest["chapters"]) / 1000
     template = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
-        resources.files("audiobook").joinpath("templates/report.html").read_text(encoding="utf-8")
+        resources.files("audiobook.check")
+        .joinpath("templates/report.html")
+        .read_text(encoding="utf-8")
     )
     return template.render(
         title=manifest.get("title", folder.name),

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audiobook.errors import InputError
+from audiobook.core.errors import InputError
 
 if TYPE_CHECKING:
     import uvicorn

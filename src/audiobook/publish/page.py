@@ -25,8 +25,8 @@ from importlib import resources
 from pathlib import Path
 from xml.etree import ElementTree
 
-from audiobook.audio import clock
-from audiobook.outputs.feed import FeedBook, FeedChapter, chapters_json, podcast_feed
+from audiobook.core.audio import clock
+from audiobook.publish.feed import FeedBook, FeedChapter, chapters_json, podcast_feed
 
 # Apple asks for 1400-3000 px square; the page shows a smaller one.
 COVER_SIZES = {"cover.jpg": 3000, "cover-1400.jpg": 1400, "cover-600.jpg": 600}
@@ -97,7 +97,9 @@ def write_site(book: SiteBook, out: Path) -> None:
     ]  # fmt: skip
     whole.append((archive.name, "All chapters (ZIP of MP3s)", _size(archive)))
     template = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
-        resources.files("audiobook").joinpath("templates/site.html").read_text(encoding="utf-8")
+        resources.files("audiobook.publish")
+        .joinpath("templates/site.html")
+        .read_text(encoding="utf-8")
     )
     page = template.render(
         book=book,

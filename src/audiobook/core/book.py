@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audiobook.config import BookMeta
-from audiobook.words import count_words
+from audiobook.core.config import BookMeta
+from audiobook.core.words import count_words
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audiobook.book import Book
-from audiobook.cache import Cache, content_key
-from audiobook.chapter_job import ChapterResult, entry_aac, entry_timings
-from audiobook.errors import AudiobookError, debug_traceback, from_os_error
-from audiobook.files import sha256
-from audiobook.manifest import book_section
+from audiobook.core.book import Book
+from audiobook.core.cache import Cache, content_key
+from audiobook.core.errors import AudiobookError, debug_traceback, from_os_error
+from audiobook.core.files import sha256
+from audiobook.core.manifest import book_section
+from audiobook.formats.tags import BookTags
 from audiobook.outputs import write_book_files
 from audiobook.outputs.interface import BookOutput, ChapterFile, book_context
-from audiobook.outputs.tags import BookTags
-from audiobook.plan import slugify, tags_key
+from audiobook.pipeline.chapter_job import ChapterResult, entry_aac, entry_timings
+from audiobook.pipeline.plan import slugify, tags_key
 
 
 @dataclass(frozen=True)

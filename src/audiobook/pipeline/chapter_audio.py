@@ -17,17 +17,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from audiobook import engines
-from audiobook.audio import Pause, Speech
-from audiobook.cache import Cache
-from audiobook.config import Voice
+from audiobook.core.audio import Pause, Speech
+from audiobook.core.cache import Cache
+from audiobook.core.config import Voice
+from audiobook.core.sentences import Timed, pair
 from audiobook.engines.interface import SpeechEngine
+from audiobook.formats.captions import TIMINGS, save_timings
+from audiobook.formats.m4b import save_sizes, split_adts
 from audiobook.mastering.loudness import master_to_mp3
 from audiobook.mastering.profiles import PROFILES
 from audiobook.mastering.stitch import STITCH_RATE, stitch
-from audiobook.outputs.captions import TIMINGS, save_timings
-from audiobook.outputs.m4b import save_sizes, split_adts
-from audiobook.plan import Say, Step
-from audiobook.sentences import Timed, pair
+from audiobook.pipeline.plan import Say, Step
 
 AAC_FRAMES, AAC_SIZES = "chapter.aac", "chapter.aac.sizes"  # in a cache entry
 ENTRY_FILES = ("chapter.mp3", AAC_FRAMES, AAC_SIZES, "meta.json", TIMINGS)

@@ -37,8 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from audiobook import engines
-from audiobook.cache import Cache
-from audiobook.chapter_audio import (
+from audiobook.core.cache import Cache
+from audiobook.core.errors import InputError, SetupError, ToolError
+from audiobook.pipeline.chapter_audio import (
     ENTRY_FILES,
     AudioRequest,
     Interrupted,
@@ -46,8 +47,7 @@ from audiobook.chapter_audio import (
     Progress,
     make_entry_files,
 )
-from audiobook.chapter_job import tool_versions
-from audiobook.errors import InputError, SetupError, ToolError
+from audiobook.pipeline.chapter_job import tool_versions
 
 INSTALL = "pip install 'audiobook[cluster]' (Dask distributed)"
 # The audio comes straight from the worker that made it (direct_to_workers): by default a client
@@ -82,7 +82,7 @@ def _distributed() -> Any:
 def connect(scheduler: str, shared_cache: Path | None = None) -> Iterator[Any]:
     """The Workers (executors.Workers) of the cluster at SCHEDULER: a scheduler's address
     (tcp://host:8786), or local:N for N worker processes on this machine."""
-    from audiobook.executors import Workers
+    from audiobook.pipeline.executors import Workers
 
     distributed = _distributed()
     with _client(distributed, scheduler) as client:

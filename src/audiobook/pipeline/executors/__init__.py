@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiobook import engines
-from audiobook.chapter_audio import EngineFactory, LocalStudio, Studio
+from audiobook.pipeline.chapter_audio import EngineFactory, LocalStudio, Studio
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def open_workers(
             where = f"{jobs} chapter{'s' if jobs > 1 else ''} at once on this machine"
             yield Workers(pool, LocalStudio(engine_factory), where, max(1, jobs))
         return
-    from audiobook.executors import cluster
+    from audiobook.pipeline.executors import cluster
 
     with cluster.connect(scheduler, shared_cache) as workers:
         yield workers

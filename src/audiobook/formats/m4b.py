@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from audiobook.errors import ToolError
-from audiobook.files import append_file
+from audiobook.core.errors import ToolError
+from audiobook.core.files import append_file
 
 SAMPLES_PER_FRAME = 1024
 # ffmpeg's AAC encoder starts every stream with one frame of encoder delay. The edit list skips the

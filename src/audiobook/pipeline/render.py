@@ -20,16 +20,17 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audiobook import engines, manifest, outputs
-from audiobook.book import Book
-from audiobook.book_job import build_book
-from audiobook.cache import Cache
-from audiobook.chapter_audio import EngineFactory, LocalStudio, Progress, Studio
-from audiobook.chapter_job import ChapterResult, run_chapter, tool_versions
-from audiobook.config import Cast, SplitOverrides, load_cast
-from audiobook.errors import AudiobookError, InputError, debug_traceback, from_os_error
-from audiobook.files import FolderBusy, exclusive, remove_leftovers
-from audiobook.plan import ChapterJob, check_voice_names, make_jobs
+from audiobook import engines, outputs
+from audiobook.core import manifest
+from audiobook.core.book import Book
+from audiobook.core.cache import Cache
+from audiobook.core.config import Cast, SplitOverrides, load_cast
+from audiobook.core.errors import AudiobookError, InputError, debug_traceback, from_os_error
+from audiobook.core.files import FolderBusy, exclusive, remove_leftovers
+from audiobook.pipeline.book_job import build_book
+from audiobook.pipeline.chapter_audio import EngineFactory, LocalStudio, Progress, Studio
+from audiobook.pipeline.chapter_job import ChapterResult, run_chapter, tool_versions
+from audiobook.pipeline.plan import ChapterJob, check_voice_names, make_jobs
 from audiobook.readers import read_book
 
 # A catalogue's queue holds the chapters of enough books for this many per slot (and at least

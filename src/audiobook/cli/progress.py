@@ -13,8 +13,8 @@ from typing import Any
 
 from rich.console import Console
 
-from audiobook.audio import clock
-from audiobook.chapter_audio import Progress
+from audiobook.core.audio import clock
+from audiobook.pipeline.chapter_audio import Progress
 
 
 class RenderProgress:
