@@ -270,6 +270,8 @@ def mp3_info(path: Path) -> StreamInfo:
         info = MP3(path).info
     except MutagenError as exc:
         raise ToolError(f"not a readable MP3: {exc}", path=path) from None
+    if info is None:  # mutagen types it optional; a file it opened as MP3 has one
+        raise ToolError("not a readable MP3: no MPEG stream", path=path)
     return StreamInfo(
         seconds=info.length,
         sample_rate=info.sample_rate,
