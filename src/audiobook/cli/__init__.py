@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from audiobook import __version__
@@ -55,11 +56,33 @@ def errors_said_in_one_line() -> Iterator[None]:
 
 
 class AudiobookCommands(TyperGroup):
-    """The app as typer builds it for each run: its commands dispatched inside the one handler."""
+    """The app as typer builds it for each run: its commands dispatched inside the one handler,
+    and every help text shown as it is written."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.rich_markup_mode == "rich":  # None when TYPER_USE_RICH=0: click's plain help
+            for command in (self, *self.commands.values()):
+                _as_written(command)
+
+    def invoke(self, ctx: Any) -> Any:  # a click Context (typer's own copy of click, lately)
         with errors_said_in_one_line():
             return super().invoke(ctx)
+
+
+def _as_written(command: Any) -> None:
+    """COMMAND's help texts escaped for rich markup, so that they show as written.
+
+    Typer's rich help reads every help text as rich markup, where a bracket opens a style: an
+    unknown one vanished ("Chapters rendered at once [default: the CPU count]." showed as
+    "... at once .", the catalogue's [[book]] as []), and a stray closing one ([/x]) would stop
+    the help with an error. Ours are plain text; escaped, rich prints each bracket as it is.
+    """
+    if command.help:
+        command.help = escape(command.help)
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = escape(param.help)
 
 
 app = typer.Typer(
