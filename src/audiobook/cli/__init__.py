@@ -57,13 +57,19 @@ def errors_said_in_one_line() -> Iterator[None]:
 
 class AudiobookCommands(TyperGroup):
     """The app as typer builds it for each run: its commands dispatched inside the one handler,
-    and every help text shown as it is written."""
+    every help text shown as it is written, and --debug taken after a command as before it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if self.rich_markup_mode == "rich":  # None when TYPER_USE_RICH=0: click's plain help
             for command in (self, *self.commands.values()):
                 _as_written(command)
+        # The app's own --debug (its callback does the work, so it passes no value to a
+        # command), given to every command too: `audiobook render --debug` is what people type
+        # after seeing an error, and it should do what `audiobook --debug render` does.
+        debug = next(param for param in self.params if "--debug" in param.opts)
+        for command in self.commands.values():
+            command.params.append(debug)
 
     def invoke(self, ctx: Any) -> Any:  # a click Context (typer's own copy of click, lately)
         with errors_said_in_one_line():
@@ -114,17 +120,30 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _debug(value: bool) -> None:
+    if value:  # the environment, so that the render's threads and worker processes see it too
+        os.environ[DEBUG_ENV] = "1"
+
+
 @app.callback()
 def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks with the errors (for bug reports).")
+        bool,
+        typer.Option(
+            "--debug",
+            callback=_debug,
+            is_eager=True,
+            expose_value=False,
+            help="Show tracebacks with the errors (for bug reports).",
+        ),
     ] = False,
 ) -> None:
-    if debug:  # the environment, so that the render's threads and processes see it too
-        os.environ[DEBUG_ENV] = "1"
+    # Both options act in their callbacks, as they are read; --debug passes no value (it is
+    # given to every command too, whose functions do not take it).
+    pass
 
 
 def main() -> None:
