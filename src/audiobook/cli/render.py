@@ -100,9 +100,7 @@ def render(
             table.add_row(str(r.index), r.title, shown, str(out_dir / r.file), note)
         out.print(table)
         if summary.book_manifest:
-            book = summary.book_manifest
-            keys = ("m4b", "mp3", "epub", "playlist", "vtt", "srt")
-            names = ", ".join(book[k] for k in keys if k in book)
+            names = ", ".join(book_files(summary.book_manifest))
             out.print(f"whole book: {names}", markup=False)
     if summary.book_files_error:
         err.print(f"audiobook: the whole-book files were {summary.book_files_error}", markup=False)
@@ -112,6 +110,14 @@ def render(
         err.print(f"audiobook: error: {summary.error}", markup=False)
     if not summary.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+def book_files(book_manifest: dict[str, Any]) -> list[str]:
+    """The whole-book files a render wrote: each registered output's file that its manifest's
+    "book" section names, in the registry's order (an output turned off has no entry)."""
+    from audiobook.outputs import OUTPUTS
+
+    return [book_manifest[o.name] for o in OUTPUTS if o.name in book_manifest]
 
 
 def catalogue(
