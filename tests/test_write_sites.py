@@ -57,7 +57,7 @@ HERE = "tests/test_write_sites.py::test_a_fault_at_the_site"
 SESSION_CACHE = os.environ["AUDIOBOOK_CACHE"]  # conftest's, which the session's renders fill
 FAULTS = "tests/test_faults.py"
 CLUSTER = "tests/test_cluster.py"
-WRITE_TARGET = "audiobook.cli:_write_target"  # check's --junit, --report, --save-expect
+WRITE_TARGET = "audiobook.cli.check:_write_target"  # check's --junit, --report, --save-expect
 
 # --- the inventory --------------------------------------------------------------------------
 
@@ -181,9 +181,9 @@ SITES: dict[str, tuple[str, ...]] = {
         f"{FAULTS}::test_a_render_into_a_full_disk_says_so_in_one_line_and_resumes_elsewhere",
     ),
     "audiobook.pipeline.chapter_job:write_chapter_captions": (_here("chapter-captions"),),
-    "audiobook.cli:_write_target": (_here("check-junit"), _here("check-report"),
-                                    _here("check-save-expect")),
-    "audiobook.cli:say": (_here("say-wav"), _here("say-mp3")),
+    "audiobook.cli.check:_write_target": (_here("check-junit"), _here("check-report"),
+                                          _here("check-save-expect")),
+    "audiobook.cli.voices:say": (_here("say-wav"), _here("say-mp3")),
     "audiobook.pipeline.executors.cluster:ClusterStudio.make": (
         "tests/test_catalogue.py::test_a_full_cache_disk_under_audio_sent_back_is_the_caches_fault",
         "tests/test_catalogue.py::test_a_shared_cache_the_client_does_not_see_is_said",
@@ -439,8 +439,8 @@ CASES: dict[str, Case] = {
     "check-save-expect": Case((WRITE_TARGET,), command="check", fault=EROFS, exit=2,
                               says="expect.json: --save-expect: read-only",
                               args=("--save-expect",)),
-    "say-wav": Case(("audiobook.cli:say",), command="say", says="said.wav: no space left"),
-    "say-mp3": Case(("audiobook.cli:say",), command="say", calls=("mkdir",), args=(".mp3",)),
+    "say-wav": Case(("audiobook.cli.voices:say",), command="say", says="said.wav: no space left"),
+    "say-mp3": Case(("audiobook.cli.voices:say",), command="say", calls=("mkdir",), args=(".mp3",)),
     "site-folder": Case(("audiobook.publish.site:publish",),
                         command="publish", exit=2, fault=EACCES,
                         says="cannot write the site (permission denied)"),
