@@ -164,3 +164,17 @@ def test_a_previous_book_section_that_does_not_read_is_not_reused(tmp_path: Path
     previous = manifest.read_previous(tmp_path)
     assert manifest.previous_book(previous) is None
     assert manifest.listed_files(previous) == {"b.mp3"}
+
+
+def test_a_book_section_of_some_outputs_keeps_their_files_hashes_and_marks() -> None:
+    mark = ChapterMark("One", 0, 1000)
+    section = manifest.book_section(
+        "k", [BookFile("mp3", "b.mp3", "aa", (mark,)), BookFile("vtt", "b.vtt"),
+              BookFile("epub", "b.epub", "cc")],
+    )  # fmt: skip
+    kept = section.only(["mp3", "vtt"])
+    assert kept.model_dump() == {
+        "mp3": "b.mp3", "vtt": "b.vtt", "key": "k", "sha256": {"b.mp3": "aa"},
+        "chapters": {"b.mp3": [{"title": "One", "start_ms": 0, "end_ms": 1000}]},
+    }  # fmt: skip
+    assert section.only(["mp3", "vtt", "epub"]) == section

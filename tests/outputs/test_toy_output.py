@@ -1,6 +1,6 @@
 """An output added through the registry alone: one class (ChapterList, below) and one entry
 appended to OUTPUTS. The render writes it and lists it in the manifest, the CLI's summary shows
-it, and `check` runs its own check."""
+it, `check` runs its own check, and once it is no longer registered its file goes."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def test_an_output_registered_alone_is_written_listed_shown_and_checked(
 ) -> None:
     write_book(tmp_path)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(outputs, "OUTPUTS", (*outputs.OUTPUTS, TOY))
+    registered = outputs.OUTPUTS
+    monkeypatch.setattr(outputs, "OUTPUTS", (*registered, TOY))
 
     code, summary = invoke("render", "--quiet", "--jobs", "2")
     assert code == 0, summary
@@ -88,3 +89,14 @@ def test_an_output_registered_alone_is_written_listed_shown_and_checked(
     (audio / TOY_FILE).unlink()
     code, report = invoke("check", "audio", "--quick")
     assert failed(report["checks"]) == {(TOY_FILE, "exists")}
+
+    # Registered no more: the next render no longer lists its file (the others are reused as
+    # they are), and removes it as it removes any file it no longer writes.
+    (audio / TOY_FILE).write_text("left by the last render\n", encoding="utf-8")
+    monkeypatch.setattr(outputs, "OUTPUTS", registered)
+    code, summary = invoke("render", "--quiet", "--jobs", "2")
+    assert code == 0, summary
+    assert list(summary["book"])[:7] == BOOK_FILES and "chapter-list" not in summary["book"]
+    assert not (audio / TOY_FILE).exists()
+    written = json.loads((audio / "manifest.json").read_text(encoding="utf-8"))
+    assert "chapter-list" not in written["book"] and written["stale"] == [TOY_FILE]

@@ -13,7 +13,7 @@ done without (an older render's manifest) are optional, with the value check ass
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -164,6 +164,17 @@ class BookSection(_Part):
     def files(self) -> dict[str, str]:
         """Each output's file, by the output's name, in the order they were written."""
         return dict(self.model_extra or {})
+
+    def only(self, outputs: Collection[str]) -> BookSection:
+        """This section with the files of OUTPUTS (names) alone, and their hashes and marks."""
+        files = {name: file for name, file in self.files.items() if name in outputs}
+        kept = set(files.values())
+        return BookSection(
+            key=self.key,
+            sha256={file: digest for file, digest in self.sha256.items() if file in kept},
+            chapters={file: marks for file, marks in self.chapters.items() if file in kept},
+            **files,
+        )
 
     @model_serializer(mode="plain")
     def _as_written(self) -> dict[str, Any]:

@@ -49,13 +49,12 @@ def build_book(
         "book", [r.key for r in results], [r.title for r in results], tags_key(tags),
         slugify(book.title),
     )  # fmt: skip
-    if (
-        not force
-        and previous is not None
-        and previous.key == key
-        and _unchanged(out_dir, previous, outputs)
-    ):
-        return BookResult(previous)
+    if not force and previous is not None and previous.key == key:
+        # What the previous render wrote of these outputs; an output since turned off is not
+        # listed again, so that its file goes as no longer written.
+        kept = previous.only([o.name for o in outputs])
+        if _unchanged(out_dir, kept, outputs):
+            return BookResult(kept)
     chapters = []
     for r in results:
         entry = cache.get(r.key)
