@@ -43,6 +43,17 @@ def test_an_undamaged_book_passes(book: Path) -> None:
     assert code == 0, failed(checks)
     names = {c["check"] for c in checks}
     assert {"duration", "rms", "peak", "noise floor", "format", "tags", "decodes"} <= names
+    # The whole-book files after the chapters, each checked by its output: the audio first,
+    # then what is timed against it, then what lists its chapters.
+    whole = [(c["file"], c["check"]) for c in checks if c["file"].startswith("the-harbour-book")]
+    whole += [(c["file"], c["check"]) for c in checks if c["file"] == "metadata.json"]
+    assert [(c["file"], c["check"]) for c in checks[-len(whole) :]] == whole == [
+        ("the-harbour-book.mp3", "chapters"), ("the-harbour-book.mp3", "sha256"),
+        ("the-harbour-book.m4b", "chapters"), ("the-harbour-book.m4b", "sha256"),
+        ("the-harbour-book.vtt", "captions"), ("the-harbour-book.srt", "captions"),
+        ("the-harbour-book.epub", "read-along"), ("the-harbour-book.m3u8", "playlist"),
+        ("metadata.json", "metadata"),
+    ]  # fmt: skip
 
 
 def cut_second_half(path: Path) -> None:
@@ -97,6 +108,44 @@ def test_damage_is_found_and_named(
     assert {(target.name, c) for c in checks} <= found, found
     assert all(file in (target.name, "book") or file.startswith("the-harbour-book")
                for file, _ in found), found  # fmt: skip
+
+
+def garbage(path: Path) -> None:
+    path.write_bytes(b"this is not audio" * 100)
+
+
+def without_chapter_table(path: Path) -> None:
+    tag = ID3(path)
+    tag.delall("CTOC")
+    tag.save()
+
+
+BOOK = "the-harbour-book"
+BOOK_DAMAGE: list[tuple[str, str, Callable[[Path], None], set[tuple[str, str]]]] = [
+    ("playlist deleted", f"{BOOK}.m3u8", lambda p: p.unlink(), {(f"{BOOK}.m3u8", "exists")}),
+    ("metadata emptied", "metadata.json", lambda p: p.write_text("{}"),
+     {("metadata.json", "metadata")}),
+    ("srt without times", f"{BOOK}.srt", lambda p: p.write_text("1\nx\n"),
+     {(f"{BOOK}.srt", "captions")}),
+    ("epub garbage", f"{BOOK}.epub", garbage, {(f"{BOOK}.epub", "read-along")}),
+    ("mp3 without CTOC", f"{BOOK}.mp3", without_chapter_table, {(f"{BOOK}.mp3", "chapters")}),
+    # An unreadable whole-book file: said once, for the book, and the rest of the whole-book
+    # files are not proven then.
+    ("mp3 garbage", f"{BOOK}.mp3", garbage, {("book", "readable")}),
+    ("m4b garbage", f"{BOOK}.m4b", garbage, {("book", "readable")}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("what", "name", "damage", "found"), BOOK_DAMAGE, ids=[d[0] for d in BOOK_DAMAGE]
+)
+def test_a_damaged_whole_book_file_is_found_by_its_output(
+    book: Path, what: str, name: str, damage: Callable[[Path], None], found: set[tuple[str, str]]
+) -> None:
+    damage(book / name)
+    code, results = check(book, "--quick")
+    assert code == 1
+    assert failed(results) == found
 
 
 def test_swapped_files_are_found(book: Path) -> None:

@@ -634,9 +634,9 @@ def assert_consistent(out: Path, reference: dict[str, str]) -> None:
         return
     listed = {c["file"]: c["sha256"] for c in manifest["chapters"]}
     listed |= {n: None for c in manifest["chapters"] for n in c.get("captions", [])}
-    book = manifest.get("book") or {}
-    listed |= {book[k]: None for k in render.manifest._BOOK_FILES if isinstance(book.get(k), str)}
-    listed |= book.get("sha256", {})
+    book = render.manifest.read_manifest(out).book  # as check reads it: it must validate
+    listed |= {name: None for name in render.manifest.book_files(book)}
+    listed |= book.sha256 if book else {}
     for name, digest in listed.items():
         assert name in here, f"the manifest lists {name}, which is not there"
         assert digest is None or here[name] == digest, f"{name} is not what the manifest says"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from audiobook.core.config import Output
-from audiobook.core.manifest import BookFile
+from audiobook.core.manifest import SECTION_KEYS, BookFile
 from audiobook.formats.tags import BookTags
 from audiobook.outputs import OUTPUTS, enabled, write_book_files
-from audiobook.outputs.interface import BookContext
+from audiobook.outputs.interface import BookContext, CheckStage
 
 
 def test_outputs_are_named_in_manifest_order_and_switched_by_voices_toml() -> None:
@@ -24,6 +24,14 @@ def test_outputs_are_named_in_manifest_order_and_switched_by_voices_toml() -> No
     ]  # fmt: skip
     for output in OUTPUTS:
         assert isinstance(getattr(Output(), output.switch), bool)
+
+
+def test_each_output_is_named_once_and_brings_its_own_check() -> None:
+    """Its name is its key in the manifest's "book" section, beside the section's own keys."""
+    names = [o.name for o in OUTPUTS]
+    assert len(set(names)) == len(names) and not set(names) & set(SECTION_KEYS)
+    for output in OUTPUTS:
+        assert callable(output.check) and output.check_stage in CheckStage
 
 
 class _Text:

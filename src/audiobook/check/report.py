@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from audiobook import __version__
-from audiobook.check.book import NOISE_FLOOR_RANGE, Result, plausible_seconds
+from audiobook.check.book import NOISE_FLOOR_RANGE, plausible_seconds
+from audiobook.check.results import Result
 from audiobook.core.audio import clock
 from audiobook.core.errors import InputError
-from audiobook.core.manifest import MANIFEST, read_manifest
+from audiobook.core.manifest import MANIFEST, ChapterEntry, read_manifest
 from audiobook.mastering.levels import Levels
 from audiobook.mastering.profiles import PROFILES, Profile
 
@@ -54,22 +55,22 @@ def report_html(
 
     matplotlib.use("Agg")  # no display: draw to files only
     manifest = read_manifest(folder)
-    profile = PROFILES.get(manifest.get("profile", "acx"), PROFILES["acx"])
-    rate = manifest.get("voice", {}).get("rate_wpm") or 175
+    profile = PROFILES.get(manifest.profile, PROFILES["acx"])
+    rate = manifest.rate_wpm
     by_file: dict[str, list[Result]] = {}
     for r in results:
         by_file.setdefault(r.file, []).append(r)
     chapters = []
-    for c in manifest["chapters"]:
-        own = by_file.get(c["file"], [])
-        levels = measured.get(c["file"])
+    for c in manifest.chapters:
+        own = by_file.get(c.file, [])
+        levels = measured.get(c.file)
         chapters.append(
             ChapterView(
-                index=c["index"],
-                title=c["title"],
-                file=c["file"],
-                duration=clock(c["duration_ms"] / 1000),
-                words=c.get("words", 0),
+                index=c.index,
+                title=c.title,
+                file=c.file,
+                duration=clock(c.duration_ms / 1000),
+                words=c.words,
                 ok=all(r.ok for r in own),
                 figures=[(r.check, r.detail, r.ok) for r in own if r.check in _FIGURES],
                 failed=[r for r in own if not r.ok],
@@ -78,18 +79,19 @@ def report_html(
                 else "",
             )
         )
-    chapter_files = {c["file"] for c in manifest["chapters"]}
+    chapter_files = {c.file for c in manifest.chapters}
     book_failed = [r for r in results if not r.ok and r.file not in chapter_files]
-    total_s = sum(c["duration_ms"] for c in manifest["chapters"]) / 1000
+    total_s = sum(c.duration_ms for c in manifest.chapters) / 1000
     template = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
         resources.files("audiobook.check")
         .joinpath("templates/report.html")
         .read_text(encoding="utf-8")
     )
     return template.render(
-        title=manifest.get("title", folder.name),
-        author=manifest.get("author", ""),
-        narrator=manifest.get("narrator", ""),
+        # As the manifest says them; an older one without them: the folder's name, nothing.
+        title=folder.name if manifest.title is None else manifest.title,
+        author="" if manifest.author is None else manifest.author,
+        narrator="" if manifest.narrator is None else manifest.narrator,
         profile=profile,
         passed=sum(r.ok for r in results),
         failed=sum(not r.ok for r in results),
@@ -98,7 +100,7 @@ def report_html(
         chapters=chapters,
         failing_chapters=[c for c in chapters if not c.ok],
         book_failed=book_failed,
-        book_plot=_book_plot(manifest["chapters"], by_file, rate),
+        book_plot=_book_plot(manifest.chapters, by_file, rate),
         rate=rate,
         floor_range=NOISE_FLOOR_RANGE,
         generated=generated,
@@ -165,13 +167,15 @@ def _chapter_plot(levels: Levels, profile: Profile, failing: bool) -> str:
     return _svg(figure)
 
 
-def _book_plot(chapters: list[dict[str, Any]], by_file: dict[str, list[Result]], rate: int) -> str:
+def _book_plot(
+    chapters: Sequence[ChapterEntry], by_file: dict[str, list[Result]], rate: int
+) -> str:
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(9.5, 3.4), dpi=72)
     figure.subplots_adjust(left=0.07, right=0.99, top=0.97, bottom=0.14)
     ax = figure.add_subplot()
-    words = [c.get("words", 0) for c in chapters]
+    words = [c.words for c in chapters]
     most = max([*words, 1])
     line = [0, most * 1.05]
     low = [plausible_seconds(w, rate)[0] / 60 for w in line]
@@ -180,11 +184,11 @@ def _book_plot(chapters: list[dict[str, Any]], by_file: dict[str, list[Result]],
     ax.plot(line, [w / rate for w in line], color=_LINE, linewidth=1,
             label=f"words at {rate} wpm")  # fmt: skip
     for c, w in zip(chapters, words, strict=True):
-        ok = all(r.ok for r in by_file.get(c["file"], []))
-        ax.plot([w], [c["duration_ms"] / 60000], marker="o", linestyle="none",
+        ok = all(r.ok for r in by_file.get(c.file, []))
+        ax.plot([w], [c.duration_ms / 60000], marker="o", linestyle="none",
                 color=_OK if ok else _FAIL, markersize=5 if ok else 8)  # fmt: skip
         if not ok:
-            ax.annotate(str(c["index"]), (w, c["duration_ms"] / 60000), fontsize=8,
+            ax.annotate(str(c.index), (w, c.duration_ms / 60000), fontsize=8,
                         xytext=(4, 4), textcoords="offset points", color=_FAIL)  # fmt: skip
     ax.set_xlabel("words")
     ax.set_ylabel("minutes")

@@ -1,18 +1,32 @@
 """manifest.json: what a render wrote, in the one format that render writes and check reads.
 
 Render and check meet only here: render records every chapter file (duration, words, sha256,
-levels, the key that says whether it is up to date) and the whole-book files; check holds the
-folder to it. A render also reads the previous manifest, leniently, to reuse what is unchanged
-and to remove what it no longer writes.
+levels, the key that says whether it is up to date) and the whole-book files; check, publish and
+the report read the folder through the same model (`read_manifest`). A render also reads the
+previous manifest, leniently, to reuse what is unchanged and to remove what it no longer writes.
+
+The models are the file's layout, key for key and in order: a render's manifest.json is
+`Manifest.model_dump()` as JSON. Fields that this version always writes but that check has always
+done without (an older render's manifest) are optional, with the value check assumed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+)
 
 from audiobook import __version__
 from audiobook.core.book import Book, ChapterMark
@@ -22,34 +36,54 @@ from audiobook.core.files import atomic_write
 
 MANIFEST = "manifest.json"
 SCHEMA = 1
-# The whole-book files a render removes when it no longer writes them (a renamed book, book
-# files turned off in voices.toml).
-_BOOK_FILES = ("mp3", "m4b", "playlist", "metadata", "vtt", "srt", "epub")
+DEFAULT_WPM = 175  # the pace assumed of a voice that names none (eSpeak NG's own default)
+# The keys of the "book" section that are not an output's file: no output may be named so.
+SECTION_KEYS = ("key", "sha256", "chapters")
 
 
 class ChapterRecord(Protocol):
     """What the manifest says of a rendered chapter (chapter_job.ChapterResult is one)."""
 
-    index: int
-    title: str
-    file: str
-    words: int
-    duration_ms: int
-    sha256: str
-    bytes: int
-    rms_db: float
-    peak_db: float
-    file_key: str
-    captions: tuple[str, ...]  # its caption files beside it (none when turned off)
-    caption_words: tuple[int, str]  # the words its captions hold, and their hash in order
+    @property
+    def index(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def words(self) -> int: ...
+    @property
+    def duration_ms(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def rms_db(self) -> float: ...
+    @property
+    def peak_db(self) -> float: ...
+    @property
+    def file_key(self) -> str: ...
+    @property
+    def captions(self) -> tuple[str, ...]:
+        """Its caption files beside it (none when turned off)."""
+        ...
+
+    @property
+    def caption_words(self) -> tuple[int, str]:
+        """The words its captions hold, and their hash in order."""
+        ...
 
 
 class FailureRecord(Protocol):
     """What the manifest says of a chapter that failed."""
 
-    index: int
-    title: str
-    error: str | None
+    @property
+    def index(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -62,20 +96,141 @@ class BookFile:
     marks: tuple[ChapterMark, ...] | None = None  # for files with chapter markers
 
 
-def book_section(key: str, files: Sequence[BookFile]) -> dict[str, Any]:
-    """The manifest's "book" section: each output's file, the key they were built for, the
-    hashes and the chapter marks."""
-    section: dict[str, Any] = {f.name: f.file for f in files}
-    section["key"] = key
-    section["sha256"] = {f.file: f.sha256 for f in files if f.sha256 is not None}
-    section["chapters"] = {
-        f.file: [_mark(m) for m in f.marks] for f in files if f.marks is not None
-    }
-    return section
+class _Part(BaseModel):
+    """A part of manifest.json. Keys this version does not know are left aside, not refused:
+    the contract lets the format grow."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class VoiceEntry(_Part):
+    id: str | None = None
+    rate_wpm: int | None = None
+    engine: str | None = None
+
+
+class ChapterEntry(_Part):
+    index: int
+    title: str
+    file: str
+    duration_ms: int
+    words: int = 0
+    sha256: str | None = None
+    bytes: int | None = None
+    rms_db: float | None = None
+    peak_db: float | None = None
+    key: str | None = None
+    captions: tuple[str, ...] = ()
+    caption_words: int | None = None
+    caption_words_sha256: str | None = None
+
+    @field_validator("file")
+    @classmethod
+    def _in_the_folder(cls, file: str) -> str:
+        if "/" in file:
+            raise ValueError("a chapter file is a name in the book's folder")
+        return file
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        entry: dict[str, Any] = handler(self)
+        if not self.captions:  # a chapter without captions has none of their keys
+            for name in ("captions", "caption_words", "caption_words_sha256"):
+                del entry[name]
+        return entry
+
+
+class Failure(_Part):
+    index: int
+    title: str
+    error: str | None = None
+
+
+class BookSection(_Part):
+    """The "book" section: each output's file under the output's name, then the key the files
+    were built for, the hashes of the large ones and the chapter marks of those with marks.
+
+    The outputs' names are not known here (core knows no outputs): every key but SECTION_KEYS
+    is an output's file, whatever outputs the render had."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    __pydantic_extra__: dict[str, str] = Field(init=False)
+
+    key: str
+    sha256: dict[str, str]
+    chapters: dict[str, tuple[ChapterMark, ...]]
+
+    @property
+    def files(self) -> dict[str, str]:
+        """Each output's file, by the output's name, in the order they were written."""
+        return dict(self.model_extra or {})
+
+    def only(self, outputs: Collection[str]) -> BookSection:
+        """This section with the files of OUTPUTS (names) alone, and their hashes and marks."""
+        files = {name: file for name, file in self.files.items() if name in outputs}
+        kept = set(files.values())
+        return BookSection(
+            key=self.key,
+            sha256={file: digest for file, digest in self.sha256.items() if file in kept},
+            chapters={file: marks for file, marks in self.chapters.items() if file in kept},
+            **files,
+        )
+
+    @model_serializer(mode="plain")
+    def _as_written(self) -> dict[str, Any]:
+        return {
+            **self.files,
+            "key": self.key,
+            "sha256": dict(self.sha256),
+            "chapters": {name: [_mark(m) for m in marks] for name, marks in self.chapters.items()},
+        }
+
+
+class Manifest(_Part):
+    # "schema" is a name BaseModel has taken: the field is schema_, written and read as "schema".
+    model_config = ConfigDict(
+        frozen=True, extra="ignore", validate_by_name=True, serialize_by_alias=True
+    )
+    schema_: Literal[1] = Field(alias="schema")
+    title: str | None = None
+    author: str | None = None
+    narrator: str | None = None
+    language: str | None = None
+    voice: VoiceEntry = VoiceEntry()
+    profile: str = "acx"
+    generator: str | None = None
+    chapters: tuple[ChapterEntry, ...]
+    failed: tuple[Failure, ...] = ()
+    book: BookSection | None = None
+    stale: tuple[str, ...] = ()
+
+    @property
+    def rate_wpm(self) -> int:
+        """The narrator's pace, what chapter durations are expected at."""
+        return self.voice.rate_wpm or DEFAULT_WPM
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        manifest: dict[str, Any] = handler(self)
+        if self.book is None:  # no whole-book files: no section
+            del manifest["book"]
+        if not self.stale:
+            del manifest["stale"]
+        return manifest
 
 
 def _mark(mark: ChapterMark) -> dict[str, object]:
     return {"title": mark.title, "start_ms": mark.start_ms, "end_ms": mark.end_ms}
+
+
+def book_section(key: str, files: Sequence[BookFile]) -> BookSection:
+    """The manifest's "book" section of FILES, built for KEY."""
+    return BookSection(
+        key=key,
+        sha256={f.file: f.sha256 for f in files if f.sha256 is not None},
+        chapters={f.file: f.marks for f in files if f.marks is not None},
+        **{f.name: f.file for f in files},
+    )
 
 
 def write_manifest(
@@ -84,7 +239,7 @@ def write_manifest(
     cast: Cast,
     chapters: Sequence[ChapterRecord],
     failed: Sequence[FailureRecord],
-    book_files: dict[str, Any] | None,
+    book_files: BookSection | None,
     narrator_wpm: float | None = None,
     stale: Sequence[str] = (),
 ) -> None:
@@ -93,51 +248,68 @@ def write_manifest(
     STALE: files of an earlier render that this one is about to remove; listed, so that the
     next render removes any that could not be (a read-only disk) instead of forgetting them."""
     voice = cast.narrator
-    manifest: dict = {
-        "schema": SCHEMA,
-        "title": book.title,
-        "author": book.author,
-        "narrator": book.narrator,
-        "language": book.language,
-        "voice": {
-            "id": voice.voice,
-            "rate_wpm": round(narrator_wpm or voice.rate or 175),
-            "engine": voice.engine or "espeak",
-        },
-        "profile": cast.output.profile,
-        "generator": f"audiobook {__version__}",
-        "chapters": [
-            {
-                "index": r.index,
-                "title": r.title,
-                "file": r.file,
-                "duration_ms": r.duration_ms,
-                "words": r.words,
-                "sha256": r.sha256,
-                "bytes": r.bytes,
-                "rms_db": r.rms_db,
-                "peak_db": r.peak_db,
-                "key": r.file_key,
-                **(
-                    {
-                        "captions": list(r.captions),
-                        "caption_words": r.caption_words[0],
-                        "caption_words_sha256": r.caption_words[1],
-                    }
-                    if r.captions
-                    else {}
-                ),
-            }
-            for r in chapters
-        ],
-        "failed": [{"index": f.index, "title": f.title, "error": f.error} for f in failed],
-    }
-    if book_files is not None:
-        manifest["book"] = book_files
-    if stale:
-        manifest["stale"] = sorted(stale)
+    manifest = Manifest(
+        schema_=SCHEMA,
+        title=book.title,
+        author=book.author,
+        narrator=book.narrator,
+        language=book.language,
+        voice=VoiceEntry(
+            id=voice.voice,
+            rate_wpm=round(narrator_wpm or voice.rate or DEFAULT_WPM),
+            engine=voice.engine or "espeak",
+        ),
+        profile=cast.output.profile,
+        generator=f"audiobook {__version__}",
+        chapters=tuple(_chapter_entry(r) for r in chapters),
+        failed=tuple(Failure(index=f.index, title=f.title, error=f.error) for f in failed),
+        book=book_files,
+        stale=tuple(sorted(stale)),
+    )
+    text = json.dumps(manifest.model_dump(), indent=2, ensure_ascii=False) + "\n"
     with atomic_write(out_dir / MANIFEST) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
+
+
+def _chapter_entry(r: ChapterRecord) -> ChapterEntry:
+    captions: dict[str, Any] = {}
+    if r.captions:
+        captions = {
+            "captions": r.captions,
+            "caption_words": r.caption_words[0],
+            "caption_words_sha256": r.caption_words[1],
+        }
+    return ChapterEntry(
+        index=r.index, title=r.title, file=r.file, duration_ms=r.duration_ms, words=r.words,
+        sha256=r.sha256, bytes=r.bytes, rms_db=r.rms_db, peak_db=r.peak_db, key=r.file_key,
+        **captions,
+    )  # fmt: skip
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of a rendered book, validated; anything else is an InputError (exit 2)."""
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        raise InputError("no such folder", path=folder, hint="point check at a rendered book")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            "no manifest: nothing has been rendered here", path=path, hint="run audiobook render"
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON ({exc})", path=path, hint="render again") from None
+    try:
+        return Manifest.model_validate(document)
+    except ValidationError:
+        raise InputError(
+            "not a manifest this version of audiobook wrote", path=path, hint="render again"
+        ) from None
+
+
+# The lenient read: the previous render's manifest as far as it can be read. A render uses it
+# to reuse what is unchanged (anything unreadable is not reused) and to remove what it no longer
+# writes (whatever names it lists, however old the manifest).
 
 
 def read_previous(out_dir: Path) -> dict[str, Any]:
@@ -157,9 +329,12 @@ def previous_chapters(previous: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def previous_book(previous: dict[str, Any]) -> dict[str, Any] | None:
-    """The earlier render's "book" section, if it has one."""
-    return previous.get("book")
+def previous_book(previous: dict[str, Any]) -> BookSection | None:
+    """The earlier render's "book" section, if it has one that reads as such."""
+    try:
+        return BookSection.model_validate(previous.get("book"))
+    except ValidationError:
+        return None
 
 
 def listed_files(previous: dict[str, Any]) -> set[str]:
@@ -167,41 +342,20 @@ def listed_files(previous: dict[str, Any]) -> set[str]:
     try:
         old = {c["file"] for c in previous.get("chapters", [])}
         old |= {name for c in previous.get("chapters", []) for name in c.get("captions", [])}
-        if "book" in previous:
-            old |= book_files(previous["book"])
+        if isinstance(previous.get("book"), dict):
+            old |= _section_files(previous["book"])
         old |= {name for name in previous.get("stale", []) if isinstance(name, str)}
-    except (TypeError, KeyError):
+    except (TypeError, KeyError, AttributeError):
         return set()
     return old
 
 
-def book_files(section: dict[str, Any] | None) -> set[str]:
+def _section_files(section: dict[str, Any]) -> set[str]:
+    """The whole-book files a "book" section, read as it is, lists: its string values but the
+    key (the hashes and marks are keyed by the same names)."""
+    return {v for k, v in section.items() if k not in SECTION_KEYS and isinstance(v, str)}
+
+
+def book_files(section: BookSection | None) -> set[str]:
     """The whole-book files a "book" section lists."""
-    if section is None:
-        return set()
-    return {section[k] for k in _BOOK_FILES if isinstance(section.get(k), str)}
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a rendered book, validated; anything else is an InputError (exit 2)."""
-    path = folder / MANIFEST
-    if not folder.is_dir():
-        raise InputError("no such folder", path=folder, hint="point check at a rendered book")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            "no manifest: nothing has been rendered here", path=path, hint="run audiobook render"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid JSON ({exc})", path=path, hint="render again") from None
-    try:
-        assert isinstance(manifest, dict) and manifest.get("schema") == SCHEMA
-        for chapter in manifest["chapters"]:
-            assert isinstance(chapter["file"], str) and "/" not in chapter["file"]
-            int(chapter["duration_ms"]), int(chapter["index"]), str(chapter["title"])
-    except (AssertionError, KeyError, TypeError, ValueError):
-        raise InputError(
-            "not a manifest this version of audiobook wrote", path=path, hint="render again"
-        ) from None
-    return manifest
+    return set() if section is None else set(section.files.values())

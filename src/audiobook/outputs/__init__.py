@@ -3,8 +3,8 @@
 The chapter files themselves are tagged in the chapter job (tags.py); the whole-book outputs
 (book_mp3, book_m4b, playlist, audiobookshelf, captions, readalong) are built from them once
 every chapter is there.
-Each is one module behind BookOutput (outputs/interface.py) and one entry in OUTPUTS, with the
-`[output]` setting of voices.toml that turns it on.
+Each is one module behind BookOutput (outputs/interface.py: how it is written, and how `check`
+proves it) and one entry in OUTPUTS, with the `[output]` setting of voices.toml that turns it on.
 """
 
 from __future__ import annotations

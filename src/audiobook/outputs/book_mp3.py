@@ -8,19 +8,29 @@ chapter only. Chapter marks sit where each chapter's frames begin.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from mutagen import MutagenError
 
 from audiobook.core.errors import ToolError
 from audiobook.core.files import append_file, sha256
-from audiobook.core.manifest import BookFile
-from audiobook.formats.tags import Item, write_tags
-from audiobook.outputs.interface import BookContext
+from audiobook.core.manifest import BookFile, Manifest
+from audiobook.formats.tags import Item, read_id3_chapters, write_tags
+from audiobook.outputs.interface import (
+    MARK_TOLERANCE_S,
+    BookContext,
+    CheckStage,
+    Result,
+    check_marks,
+    check_sha256,
+)
 
 
 class BookMp3:
     name = "mp3"
     switch = "book_files"
+    check_stage = CheckStage.AUDIO
 
     def file_name(self, book: BookContext) -> str:
         return f"{book.slug}.mp3"
@@ -31,6 +41,21 @@ class BookMp3:
         write_tags(tmp, book.tags, Item(book.tags.title), book.marks)
         _append_mp3_frames([c.path for c in book.chapters], tmp)
         return BookFile(self.name, self.file_name(book), sha256(tmp), book.marks)
+
+    def check(self, path: Path, manifest: Manifest, quick: bool) -> Iterator[Result]:
+        # Joined frame for frame, so each chapter is exactly as long as its file, and starts
+        # where the files before it add up to.
+        try:
+            marks = read_id3_chapters(path)
+        except MutagenError as exc:  # as an unreadable M4B is: the whole-book files unreadable
+            raise ToolError(f"not a readable MP3: {exc}", path=path) from None
+        except (ValueError, KeyError):  # a tag without CTOC, or naming a CHAP it lacks
+            yield Result(path.name, "chapters", False, "its ID3 tag holds no chapter table")
+            return
+        found = [(m.title, m.start_ms / 1000) for m in marks]
+        yield check_marks(path, found, manifest, MARK_TOLERANCE_S, running_sum=True)
+        if not quick:
+            yield check_sha256(path, manifest)
 
 
 OUTPUT = BookMp3()

@@ -16,16 +16,22 @@ render differ).
 from __future__ import annotations
 
 import html
+import re
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from xml.etree import ElementTree
+
+from mutagen import MutagenError
+from mutagen.mp4 import MP4, MP4Info
 
 from audiobook.core.files import sha256
-from audiobook.core.manifest import BookFile
+from audiobook.core.manifest import BookFile, Manifest
 from audiobook.core.sentences import Timed
 from audiobook.formats import m4b as mp4
-from audiobook.outputs.interface import BookContext, ChapterFile
+from audiobook.outputs.captions import CAPTION_SLACK_S
+from audiobook.outputs.interface import BookContext, ChapterFile, CheckStage, Result
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 ACTIVE_CLASS = "-epub-media-overlay-active"
@@ -45,9 +51,22 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}.{ms:03d}"
 
 
+def parse_clock(value: str | None) -> float:
+    """A SMIL clock value ("0:01:02.345", "62.345s") in seconds."""
+    if value is None:
+        raise ValueError("a clip without its times")
+    if value.endswith("s") and ":" not in value:
+        return float(value[:-1])
+    seconds = 0.0
+    for part in value.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+
 class ReadAlong:
     name = "epub"
     switch = "book_readalong"
+    check_stage = CheckStage.TIMED
 
     def file_name(self, book: BookContext) -> str:
         return f"{book.slug}.epub"
@@ -55,6 +74,22 @@ class ReadAlong:
     def write(self, book: BookContext, tmp: Path) -> BookFile:
         write_epub(book, tmp)
         return BookFile(self.name, self.file_name(book), sha256(tmp))
+
+    def check(self, path: Path, manifest: Manifest, quick: bool) -> Iterator[Result]:
+        """An overlay for every chapter, each of its clips pointing at a sentence that is in the
+        chapter's document and inside the audio it names."""
+        chapters = len(manifest.chapters)
+        try:
+            problems, clips, overlays = _readalong_problems(path)
+        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
+            yield Result(path.name, "read-along", False, f"not a read-along EPUB: {exc}")
+            return
+        if overlays != chapters:
+            problems.insert(0, f"{overlays} overlays for {chapters} chapters")
+        yield Result(
+            path.name, "read-along", not problems,
+            "; ".join(problems[:3]) or f"{overlays} overlays, {clips} clips",
+        )  # fmt: skip
 
 
 OUTPUT = ReadAlong()
@@ -236,3 +271,49 @@ def _nav(chapters: Sequence[ChapterFile], language: str, title: str) -> str:
 </body>
 </html>
 """  # noqa: E501
+
+
+def _readalong_problems(path: Path) -> tuple[list[str], int, int]:
+    """What is wrong with the EPUB's overlays, how many clips and how many overlays it has."""
+    from defusedxml import ElementTree as SafeTree
+
+    smil_ns, opf_ns = "{http://www.w3.org/ns/SMIL}", "{http://www.idpf.org/2007/opf}"
+    problems: list[str] = []
+    clips = 0
+    with zipfile.ZipFile(path) as z:
+        package = SafeTree.fromstring(z.read("EPUB/package.opf"))
+        items = {i.get("id"): i for i in package.iter(f"{opf_ns}item")}
+        overlays = [i for i in items.values() if i.get("media-overlay")]
+        durations: dict[str, float] = {}
+        for doc in overlays:
+            smil_name = "EPUB/" + items[doc.get("media-overlay")].get("href")
+            text = z.read("EPUB/" + doc.get("href")).decode("utf-8")
+            ids = set(re.findall(r'\sid="([^"]+)"', text))
+            for par in SafeTree.fromstring(z.read(smil_name)).iter(f"{smil_ns}par"):
+                clips += 1
+                target = par.find(f"{smil_ns}text").get("src").partition("#")[2]
+                audio = par.find(f"{smil_ns}audio")
+                src = "EPUB/" + audio.get("src")
+                if src not in durations:
+                    durations[src] = _audio_seconds(z, src)
+                begin, end = parse_clock(audio.get("clipBegin")), parse_clock(audio.get("clipEnd"))
+                if target not in ids:
+                    problems.append(f"{smil_name}: #{target} is not in {doc.get('href')}")
+                if not 0 <= begin < end <= durations[src] + CAPTION_SLACK_S:
+                    problems.append(
+                        f"{smil_name}: clip {begin:.3f}-{end:.3f} s is outside {src} "
+                        f"({durations[src]:.3f} s)"
+                    )
+    return problems, clips, len(overlays)
+
+
+def _audio_seconds(epub: zipfile.ZipFile, name: str) -> float:
+    """The length of the MP4 audio NAME inside EPUB (stored, so seeking in it is cheap)."""
+    with epub.open(name) as audio:
+        try:
+            info = MP4(audio).info
+        except MutagenError as exc:
+            raise ValueError(f"{name} is not readable MP4 audio ({exc})") from None
+    if not isinstance(info, MP4Info):
+        raise ValueError(f"{name} holds no audio stream")
+    return info.length

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from audiobook.core.book import Book
 from audiobook.core.cache import Cache, content_key
 from audiobook.core.errors import AudiobookError, debug_traceback, from_os_error
 from audiobook.core.files import sha256
-from audiobook.core.manifest import book_section
+from audiobook.core.manifest import BookSection, book_section
 from audiobook.formats.tags import BookTags
 from audiobook.outputs import write_book_files
 from audiobook.outputs.interface import BookOutput, ChapterFile, book_context
@@ -27,7 +26,7 @@ from audiobook.pipeline.plan import slugify, tags_key
 
 @dataclass(frozen=True)
 class BookResult:
-    section: dict[str, Any] | None = None  # the manifest's "book" section, when there is one
+    section: BookSection | None = None  # the manifest's "book" section, when there is one
     error: str | None = None  # why the whole-book files were not built
 
 
@@ -38,7 +37,7 @@ def build_book(
     outputs: Sequence[BookOutput],
     out_dir: Path,
     cache: Cache,
-    previous: dict[str, Any] | None,
+    previous: BookSection | None,
     force: bool = False,
 ) -> BookResult:
     """The whole-book OUTPUTS from the chapters' RESULTS (in book order), unless unchanged."""
@@ -50,13 +49,12 @@ def build_book(
         "book", [r.key for r in results], [r.title for r in results], tags_key(tags),
         slugify(book.title),
     )  # fmt: skip
-    if (
-        not force
-        and previous
-        and previous.get("key") == key
-        and _unchanged(out_dir, previous, outputs)
-    ):
-        return BookResult(previous)
+    if not force and previous is not None and previous.key == key:
+        # What the previous render wrote of these outputs; an output since turned off is not
+        # listed again, so that its file goes as no longer written.
+        kept = previous.only([o.name for o in outputs])
+        if _unchanged(out_dir, kept, outputs):
+            return BookResult(kept)
     chapters = []
     for r in results:
         entry = cache.get(r.key)
@@ -76,12 +74,11 @@ def build_book(
     return BookResult(book_section(key, written))
 
 
-def _unchanged(out_dir: Path, previous: dict[str, Any], outputs: Sequence[BookOutput]) -> bool:
+def _unchanged(out_dir: Path, previous: BookSection, outputs: Sequence[BookOutput]) -> bool:
     """Whether every output's file is there as the previous render wrote it."""
-    try:
-        files = [previous[o.name] for o in outputs]
-        if not all((out_dir / name).is_file() for name in [*files, *previous["sha256"]]):
-            return False
-        return all(sha256(out_dir / name) == digest for name, digest in previous["sha256"].items())
-    except (KeyError, TypeError):
+    if any(o.name not in previous.files for o in outputs):
         return False
+    files = [previous.files[o.name] for o in outputs]
+    if not all((out_dir / name).is_file() for name in [*files, *previous.sha256]):
+        return False
+    return all(sha256(out_dir / name) == digest for name, digest in previous.sha256.items())

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from audiobook import engines, outputs
 from audiobook.core import manifest
@@ -44,7 +45,7 @@ class RenderSummary:
     book: Book
     out_dir: Path
     results: list[ChapterResult] = field(default_factory=list)
-    book_manifest: dict | None = None  # the "book" section of the manifest
+    book_section: manifest.BookSection | None = None  # the whole-book files, when made
     book_files_error: str | None = None
     # The manifest could not be written, or a file it no longer lists not removed (a full or
     # read-only disk, the folder gone): the chapters' results still stand, and are reported.
@@ -57,6 +58,11 @@ class RenderSummary:
     @property
     def ok(self) -> bool:
         return not (self.failed or self.error or self.book_files_error)
+
+    @property
+    def book_manifest(self) -> dict[str, Any] | None:
+        """The "book" section as manifest.json holds it (the JSON summary shows it)."""
+        return None if self.book_section is None else self.book_section.model_dump()
 
 
 @dataclass
@@ -278,7 +284,7 @@ def _finish_book(run: BookRun, results: list[ChapterResult], cache: Cache) -> Re
         results, run.book, run.jobs[0].book, outputs.enabled(run.cast.output), run.out_dir, cache,
         manifest.previous_book(run.previous), run.force,
     )  # fmt: skip
-    summary.book_manifest, summary.book_files_error = made.section, made.error
+    summary.book_section, summary.book_files_error = made.section, made.error
     stale = _stale(summary, run.previous)
     try:
         # The manifest first, then the files it no longer lists (which it names as stale, for
@@ -286,7 +292,7 @@ def _finish_book(run: BookRun, results: list[ChapterResult], cache: Cache) -> Re
         # folder's manifest lists is there as it says.
         manifest.write_manifest(
             run.out_dir, run.book, run.cast, [r for r in results if r.ok], summary.failed,
-            summary.book_manifest, run.narrator_wpm, stale,
+            summary.book_section, run.narrator_wpm, stale,
         )  # fmt: skip
         for name in stale:
             (run.out_dir / name).unlink(missing_ok=True)
@@ -298,7 +304,7 @@ def _finish_book(run: BookRun, results: list[ChapterResult], cache: Cache) -> Re
 
 def _stale(summary: RenderSummary, previous: dict) -> list[str]:
     """Files an earlier render listed that this one did not write (chapters removed, renamed)."""
-    keep = {r.file for r in summary.results} | manifest.book_files(summary.book_manifest)
+    keep = {r.file for r in summary.results} | manifest.book_files(summary.book_section)
     keep |= {name for r in summary.results for name in r.captions}
     listed = manifest.listed_files(previous) - keep
     plain = (name for name in listed if "/" not in name and "\\" not in name)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from audiobook.core.errors import InputError, ToolError, debug_traceback, from_os_error
 from audiobook.core.manifest import read_manifest
 from audiobook.formats.tags import read_cover
+from audiobook.outputs import audiobookshelf, book_m4b, book_mp3
 
 if TYPE_CHECKING:
     from audiobook.publish.page import SiteBook
@@ -84,8 +85,9 @@ def publish(folder: Path, url: str, out: Path) -> Published:
     except OSError as exc:  # a full or read-only disk, a folder not ours: the old site stays
         debug_traceback(exc)
         fault = from_os_error(exc, out="--out")
-        inside = isinstance(fault.path, Path) and fault.path.parent == work
-        where = f" at {fault.path.name}" if inside else ""  # a file of the site
+        where = ""
+        if isinstance(fault.path, Path) and fault.path.parent == work:  # a file of the site
+            where = f" at {fault.path.name}"
         raise InputError(
             f"cannot write the site{where} ({fault.message})",
             path=out,
@@ -129,62 +131,64 @@ def _site_book(folder: Path, url: str) -> SiteBook:
     from audiobook.publish.page import SiteBook, SiteChapter
 
     manifest = read_manifest(folder)
-    chapters = manifest["chapters"]
+    chapters = manifest.chapters
     if not chapters:
         raise InputError("the manifest lists no chapters", path=folder, hint="render again")
     for c in chapters:
-        path = folder / c["file"]
+        path = folder / c.file
         if not path.is_file():
-            raise InputError(f"the manifest does not match its files: {c['file']} is missing",
+            raise InputError(f"the manifest does not match its files: {c.file} is missing",
                              path=folder, hint="render again")  # fmt: skip
-        if "bytes" in c and path.stat().st_size != c["bytes"]:
+        if c.bytes is not None and path.stat().st_size != c.bytes:
             raise InputError(
-                f"the manifest does not match its files: {c['file']} is not the size it lists",
+                f"the manifest does not match its files: {c.file} is not the size it lists",
                 path=folder,
                 hint="render again",
             )
-    section = manifest.get("book") or {}
-    m4b = folder / section["m4b"] if section.get("m4b") else None
-    mp3 = folder / section["mp3"] if section.get("mp3") else None
+    files = manifest.book.files if manifest.book else {}
+    m4b = folder / files[book_m4b.OUTPUT.name] if files.get(book_m4b.OUTPUT.name) else None
+    mp3 = folder / files[book_mp3.OUTPUT.name] if files.get(book_mp3.OUTPUT.name) else None
     for whole in (m4b, mp3):
         if whole is not None and not whole.is_file():
             raise InputError(f"the manifest does not match its files: {whole.name} is missing",
                              path=folder, hint="render again")  # fmt: skip
-    marks = section.get("chapters", {}).get(m4b.name if m4b else "", [])
-    starts = [m["start_ms"] / 1000 for m in marks] if len(marks) == len(chapters) else None
+    marks = manifest.book.chapters.get(m4b.name, ()) if manifest.book and m4b else ()
+    starts = [m.start_ms / 1000 for m in marks] if len(marks) == len(chapters) else None
     if starts is None:
         starts, elapsed = [], 0.0
         for c in chapters:
             starts.append(elapsed)
-            elapsed += c["duration_ms"] / 1000
-    about = _metadata(folder / section["metadata"]) if section.get("metadata") else {}
-    cover = read_cover(folder / chapters[0]["file"])
+            elapsed += c.duration_ms / 1000
+    metadata = files.get(audiobookshelf.OUTPUT.name)
+    about = _metadata(folder / metadata) if metadata else {}
+    cover = read_cover(folder / chapters[0].file)
     # Episode dates: apps that list by date must list the chapters in order, and a chapter that a
     # re-render changed must not move the others. So chapter i is dated i seconds after the
     # oldest chapter file, which a re-render of some chapters does not touch.
-    oldest = min(int((folder / c["file"]).stat().st_mtime) for c in chapters)
+    oldest = min(int((folder / c.file).stat().st_mtime) for c in chapters)
     site_chapters = tuple(
         SiteChapter(
-            index=c["index"],
-            title=c["title"],
-            file=folder / c["file"],
-            seconds=c["duration_ms"] / 1000,
+            index=c.index,
+            title=c.title,
+            file=folder / c.file,
+            seconds=c.duration_ms / 1000,
             start=start,
             published=datetime.fromtimestamp(oldest + n, tz=timezone.utc),
-            captions=_captions(folder / c["file"]),
+            captions=_captions(folder / c.file),
         )
         for n, (c, start) in enumerate(zip(chapters, starts, strict=True), start=1)
     )
     year = str(about.get("publishedYear") or "")
+    whole_book = m4b or mp3
     return SiteBook(
-        title=manifest.get("title") or folder.name,
-        author=manifest.get("author") or "Unknown",
-        narrator=manifest.get("narrator") or "",
+        title=manifest.title or folder.name,
+        author=manifest.author or "Unknown",
+        narrator=manifest.narrator or "",
         description=str(about.get("description") or ""),
-        language=manifest.get("language") or "en",
+        language=manifest.language or "en",
         year=int(year) if year.isdigit() else None,
         base_url=url,
-        slug=(m4b or mp3).stem if (m4b or mp3) else Path(chapters[0]["file"]).stem,
+        slug=whole_book.stem if whole_book else Path(chapters[0].file).stem,
         chapters=site_chapters,
         m4b=m4b,
         mp3=mp3,
