@@ -75,6 +75,10 @@ def test_an_output_registered_alone_is_written_listed_shown_and_checked(
     written = json.loads((audio / "manifest.json").read_text(encoding="utf-8"))
     assert list(written["book"])[:8] == [*BOOK_FILES, "chapter-list"]  # in the registry's order
     assert summary["book"]["chapter-list"] == TOY_FILE  # the CLI's summary of the book files
+    shown = CliRunner().invoke(cli.app, ["render", "--quiet", "--jobs", "2"])  # as people read it
+    assert shown.exit_code == 0, shown.stderr
+    whole = [line for line in shown.stdout.splitlines() if line.startswith("whole book: ")]
+    assert len(whole) == 1 and whole[0].endswith(f", {TOY_FILE}"), shown.stdout  # registry order
 
     code, report = invoke("check", "audio")
     assert code == 0, failed(report["checks"])
