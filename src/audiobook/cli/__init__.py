@@ -300,14 +300,15 @@ def chapters(
     as_json: JsonOpt = False,
 ) -> None:
     """Show how SOURCE splits into chapters, without rendering."""
-    from audiobook.core.config import ESPEAK_RATE, SplitOverrides, load_cast
+    from audiobook.core.config import ESTIMATED_WPM, SplitOverrides, load_cast
+    from audiobook.engines import ENGINES
     from audiobook.readers import read_book
 
     _require_explicit(voices, default=Path("voices.toml"))
-    cast = load_cast(voices)
+    cast = load_cast(voices, ENGINES)
     overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
     book = read_book(source, cast.split_options(voices, overrides))
-    rate = cast.narrator.rate or ESPEAK_RATE  # an estimate: Piper voices are near it
+    rate = cast.narrator.rate or ESTIMATED_WPM  # an estimate: Piper voices are near it
     if as_json:
         doc = {
             "title": book.title,
@@ -568,26 +569,23 @@ def say(
     from audiobook.core.audio import Pause
     from audiobook.core.config import Voice, load_cast
     from audiobook.core.files import atomic_write
+    from audiobook.engines.voices import resolve_voice, resolve_voices
     from audiobook.mastering.loudness import master_to_mp3
     from audiobook.mastering.profiles import PROFILES
     from audiobook.mastering.stitch import stitch
     from audiobook.readers.textnorm import apply_lexicon, normalize
 
     _require_explicit(voices, default=Path("voices.toml"))
-    written = load_cast(voices)
+    written = load_cast(voices, engines.ENGINES)
     if output.suffix.lower() not in (".wav", ".mp3"):
         raise InputError("the output must be a .wav or .mp3 file", path=output)
     with contextlib.closing(engines.create()) as engine:
         available = engine.voices()
-        cast = written.resolve_voices(language, available, voices)
+        cast = resolve_voices(written, language, available, voices)
         chosen = cast.voices().get(voice)
         if chosen is None:  # an engine's voice id: the narrator's rate and volume, its engine
             loose = Voice(voice=voice, rate=written.narrator.rate, volume=written.narrator.volume)
-            chosen = (
-                cast.model_copy(update={"narrator": loose, "characters": {}})
-                .resolve_voices(language, available, "--voice")
-                .narrator
-            )
+            chosen = resolve_voice(loose, "narrator", language, available, "--voice")
         spoken = normalize(apply_lexicon(text, cast.lexicon), language)
         speech = engine.synthesize(spoken, chosen)
         pace = engine.pace(chosen)

@@ -27,6 +27,7 @@ from audiobook.core.cache import Cache
 from audiobook.core.config import Cast, SplitOverrides, load_cast
 from audiobook.core.errors import AudiobookError, InputError, debug_traceback, from_os_error
 from audiobook.core.files import FolderBusy, exclusive, remove_leftovers
+from audiobook.engines.voices import resolve_voices
 from audiobook.pipeline.book_job import build_book
 from audiobook.pipeline.chapter_audio import EngineFactory, LocalStudio, Progress, Studio
 from audiobook.pipeline.chapter_job import ChapterResult, run_chapter, tool_versions
@@ -87,10 +88,10 @@ def plan_book(
 ) -> BookRun:
     """SOURCE read and planned for OUT_DIR with the voices of VOICES_FILE; bad input raises
     InputError before anything is written."""
-    cast = load_cast(voices_file)
+    cast = load_cast(voices_file, engines.ENGINES)
     book = read_book(source, cast.split_options(voices_file, split))
     with contextlib.closing(engine_factory()) as probe:
-        cast = cast.resolve_voices(book.language, probe.voices(), voices_file)
+        cast = resolve_voices(cast, book.language, probe.voices(), voices_file)
         tools = tool_versions(probe.identity())
         narrator_wpm = probe.pace(cast.narrator)
     check_voice_names(book, cast)
