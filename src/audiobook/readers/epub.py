@@ -20,7 +20,6 @@ from audiobook.core.book import Book, Skipped
 from audiobook.core.config import SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
 from audiobook.readers.assemble import Manuscript, assemble_book
-from audiobook.readers.chapters import Section, split_sections
 from audiobook.readers.epub_package import MATTER_LABEL, Package
 from audiobook.readers.html_blocks import (
     Anchor,
@@ -32,6 +31,7 @@ from audiobook.readers.html_blocks import (
     parse_html,
 )
 from audiobook.readers.interface import one_file
+from audiobook.readers.sections import Section, split_sections
 
 SUFFIXES = (".epub",)
 

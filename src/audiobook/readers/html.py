@@ -15,9 +15,9 @@ from audiobook.core.book import Book, Skipped
 from audiobook.core.config import SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
 from audiobook.readers.assemble import Manuscript, assemble_book
-from audiobook.readers.chapters import Section, split_sections
 from audiobook.readers.html_blocks import Heading, Item, SectionBlocks, parse_html
 from audiobook.readers.interface import one_file
+from audiobook.readers.sections import Section, split_sections
 from audiobook.readers.text import decode_text
 
 SUFFIXES = (".html", ".htm", ".xhtml")
