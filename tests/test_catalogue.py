@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import pickle
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -16,7 +17,18 @@ import pytest
 from audiobook.core.cache import Cache, CacheUnwritable
 from audiobook.core.errors import InputError
 from audiobook.pipeline.catalogue import find_books
-from audiobook.pipeline.chapter_audio import ENTRY_FILES, AudioRequest
+from audiobook.pipeline.chapter_audio import (
+    ENTRY_FILES,
+    AudioRequest,
+    BookPlanned,
+    ChapterDone,
+    ChapterMastering,
+    ChapterStarted,
+    ChapterStep,
+    ChapterWarning,
+    ProgressEvent,
+)
+from audiobook.pipeline.chapter_job import ChapterResult
 from tests.conftest import run_cli, write_book
 
 
@@ -191,6 +203,24 @@ def test_a_full_cache_disk_under_audio_sent_back_is_the_caches_fault(
     assert cache.get(REQUEST.key) is None
 
 
+def test_a_workers_progress_reaches_its_chapter_as_the_worker_sent_it() -> None:
+    """Dask's event topics carry msgpack's types only: a worker sends each event pickled
+    (make_on_worker), and the client hands it to the progress of the chapter it is about."""
+    studio = _studio({})
+    seen: list[ProgressEvent] = []
+    studio._waiting[REQUEST.key] = seen.append
+    events = [
+        ChapterStarted(1, "One", 4), ChapterStep(1, "One", 2), ChapterMastering(1, "One"),
+        ChapterWarning(1, "One", "a damaged cache entry: making it again"),
+    ]  # fmt: skip
+    for event in events:  # as msgpack gives them back: a list, the event's pickle as bytes
+        studio._on_progress((time.time(), [REQUEST.key, pickle.dumps(event)]))
+    studio._on_progress((time.time(), ["another chapter", pickle.dumps(events[0])]))
+    assert seen == events
+    done = ChapterDone(1, "One", ChapterResult(1, "One", "01-one.mp3", 10, error="failed"))
+    assert pickle.loads(pickle.dumps(done)) == done
+
+
 def test_a_shared_cache_the_client_does_not_see_is_said(tmp_path: Path) -> None:
     studio = _studio({"worker": "tcp://w", "retries": 0})
     studio.shared = True
@@ -219,17 +249,17 @@ def test_a_catalogue_shows_a_bar_per_book_and_one_for_the_catalogue() -> None:
     from rich.console import Console
 
     from audiobook.cli.progress import RenderProgress
-    from audiobook.pipeline.chapter_job import ChapterResult
 
     console = Console(file=StringIO(), force_terminal=True, width=100)
     with RenderProgress(console, catalogue=True, books=3) as progress:
         alice, ghost = progress.for_book("alice"), progress.for_book("ghost")
-        alice("book", 0, "Alice", 300)
-        ghost("book", 0, "The Ghost", 100)
-        alice("start", 1, "Down the Rabbit-Hole", 12)
-        alice("step", 1, "Down the Rabbit-Hole", 6)
-        alice("done", 1, "Down the Rabbit-Hole", ChapterResult(1, "Down", "01.mp3", 200))
-        ghost("done", 1, "One", ChapterResult(1, "One", "01.mp3", 100))
+        alice(BookPlanned("Alice", 300))
+        ghost(BookPlanned("The Ghost", 100))
+        alice(ChapterStarted(1, "Down the Rabbit-Hole", 12))
+        alice(ChapterStep(1, "Down the Rabbit-Hole", 6))
+        down = ChapterResult(1, "Down the Rabbit-Hole", "01.mp3", 200)
+        alice(ChapterDone(1, "Down the Rabbit-Hole", down))
+        ghost(ChapterDone(1, "One", ChapterResult(1, "One", "01.mp3", 100)))
         tasks = {t.description: (t.completed, t.total) for t in progress.bar.tasks}
     # No bar per chapter: a catalogue's books are what there is to watch, and a book's bar goes
     # when it is done. The third book not planned yet, the total counts one more of the average.
@@ -240,15 +270,21 @@ def test_plain_progress_names_the_book(capsys: pytest.CaptureFixture[str]) -> No
     from rich.console import Console
 
     from audiobook.cli.progress import RenderProgress
-    from audiobook.pipeline.chapter_job import ChapterResult
 
     console = Console(stderr=True, force_terminal=False)
+    pool = "The Pool of Tears"
     with RenderProgress(console, catalogue=True) as progress:
-        progress.for_book("alice")("start", 2, "The Pool of Tears", 9)
-        progress.for_book("alice")("done", 2, "Pool", ChapterResult(2, "Pool", "02.mp3", 9, 61_000))
+        alice = progress.for_book("alice")
+        alice(ChapterStarted(2, pool, 9))
+        alice(ChapterStep(2, pool, 1))  # only the bars show steps
+        alice(ChapterDone(2, pool, ChapterResult(2, pool, "02.mp3", 9, 61_000)))
+        alice(ChapterStarted(3, "Caucus-Race", 0))
+        alice(ChapterDone(3, "Caucus-Race", ChapterResult(3, "Caucus-Race", "", 5, error="gone")))
     assert capsys.readouterr().err.splitlines() == [
         "alice: chapter 2: The Pool of Tears (9 utterances)",
         "alice: chapter 2 done: 1:01 of audio",
+        "alice: chapter 3: Caucus-Race (from the cache)",
+        "alice: chapter 3 failed: gone",
     ]
 
 
@@ -261,10 +297,10 @@ def test_a_chapter_started_again_by_another_worker_keeps_one_bar() -> None:
 
     console = Console(file=StringIO(), force_terminal=True, width=100)
     with RenderProgress(console) as progress:
-        progress.event("book", 0, "Alice", 300)
-        progress.event("start", 1, "Down the Rabbit-Hole", 12)
-        progress.event("step", 1, "Down the Rabbit-Hole", 6)
-        progress.event("start", 1, "Down the Rabbit-Hole", 12)  # its first worker died
+        progress.event(BookPlanned("Alice", 300))
+        progress.event(ChapterStarted(1, "Down the Rabbit-Hole", 12))
+        progress.event(ChapterStep(1, "Down the Rabbit-Hole", 6))
+        progress.event(ChapterStarted(1, "Down the Rabbit-Hole", 12))  # its first worker died
         chapters = [(t.completed, t.total) for t in progress.bar.tasks if "Rabbit" in t.description]
     assert chapters == [(0, 12)]
 

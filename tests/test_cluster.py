@@ -247,9 +247,12 @@ def test_a_local_cluster_renders_a_book_as_this_machine_does(
 ) -> None:
     folder = _catalogue(tmp_path / "books")
     env = {"AUDIOBOOK_CACHE": str(tmp_path / "cache")}
-    done = run_cli("render", "--scheduler", "local:2", "--quiet", cwd=folder / "harbour", env=env)
+    done = run_cli("render", "--scheduler", "local:2", cwd=folder / "harbour", env=env)
     assert done.returncode == 0, done.stderr
     assert _digests(folder / "harbour" / "audio") == reference["harbour"]
+    # A chapter starts on the worker that took it: its event came through Dask's event topic.
+    for chapter in (1, 2):
+        assert f"chapter {chapter}: Chapter {chapter} of harbour (" in done.stderr, done.stderr
 
 
 def test_a_catalogue_on_two_workers_is_the_bytes_of_local_renders_even_when_one_is_killed(

@@ -31,6 +31,7 @@ from audiobook.core.errors import from_os_error
 from audiobook.engines import dispatch, worker
 from audiobook.mastering import ffmpeg
 from audiobook.pipeline import chapter_job, executors, render
+from audiobook.pipeline.chapter_audio import ChapterStarted, ProgressEvent
 from audiobook.pipeline.render import render_book
 
 from .conftest import SMALL_BOOK, run_cli, write_book
@@ -330,11 +331,11 @@ def test_the_output_folder_removed_mid_render_is_said_and_the_next_render_comple
     out = tmp_path / "audio"
     event = RenderProgress.event
 
-    def remove_between(self: RenderProgress, kind: str, *args: object) -> None:
-        if kind == "start" and args[0] == 2:  # in the chapter's thread: chapter 1 is written
-            assert (out / "01-the-harbour.mp3").exists()
+    def remove_between(self: RenderProgress, happened: ProgressEvent) -> None:
+        if isinstance(happened, ChapterStarted) and happened.index == 2:
+            assert (out / "01-the-harbour.mp3").exists()  # in chapter 2's thread: 1 is written
             shutil.rmtree(out)
-        event(self, kind, *args)
+        event(self, happened)
 
     monkeypatch.setattr(RenderProgress, "event", remove_between)
     monkeypatch.chdir(tmp_path)

@@ -10,7 +10,17 @@ from audiobook.core.audio import Speech
 from audiobook.core.config import Voice
 from audiobook.engines.interface import VoiceInfo
 from audiobook.pipeline import executors
+from audiobook.pipeline.chapter_audio import (
+    BookPlanned,
+    ChapterDone,
+    ChapterEvent,
+    ChapterMastering,
+    ChapterStarted,
+    ChapterStep,
+    ProgressEvent,
+)
 from audiobook.pipeline.render import render_book
+from audiobook.readers import read_book
 
 from .conftest import write_book
 
@@ -61,31 +71,41 @@ def test_a_failed_chapter_is_reported_and_the_others_kept(tmp_path: Path) -> Non
 
 
 def test_a_chapter_starts_when_its_audio_does_and_once(tmp_path: Path) -> None:
-    """A chapter's "start" comes from the studio as it begins the audio (on a cluster: when a
-    worker takes it, not when it was queued), then its steps; a cached chapter starts with 0."""
+    """A chapter's ChapterStarted comes from the studio as it begins the audio (on a cluster:
+    when a worker takes it, not when it was queued), then its steps, its mastering, and its
+    ChapterDone from the render; a cached chapter starts with 0 utterances."""
     from audiobook.core.cache import Cache
 
     text_dir = write_book(tmp_path)
+    book = read_book(text_dir)
+    chapters = [(c.title, c.words) for c in book.chapters]
+    assert len(chapters) == 3
     cache = Cache(tmp_path / "cache")
     for round_ in ("spoken", "cached"):
-        events: list[tuple[str, int, object]] = []
+        events: list[ProgressEvent] = []
         with executors.local(1) as pool:
             render_book(
                 text_dir, tmp_path / round_, tmp_path / "voices.toml", executor=pool,
-                engine_factory=Speaks, cache=cache,
-                progress=lambda kind, index, title, detail, seen=events: seen.append(
-                    (kind, index, detail)
-                ),
+                engine_factory=Speaks, cache=cache, progress=events.append,
             )  # fmt: skip
-        for index in (1, 2, 3):
-            mine = [(kind, detail) for kind, i, detail in events if i == index]
-            kinds = [kind for kind, _ in mine]
-            assert kinds.count("start") == 1 and kinds[-1] == "done", kinds
+        assert events[0] == BookPlanned("The Harbour Book", book.words)
+        for index, (title, words) in enumerate(chapters, start=1):
+            mine = [e for e in events if isinstance(e, ChapterEvent) and e.index == index]
+            assert all(e.title == title for e in mine)
+            kinds = [type(e) for e in mine]
+            assert kinds.count(ChapterStarted) == 1 and kinds[-1] == ChapterDone, kinds
+            done = mine[-1]
+            assert isinstance(done, ChapterDone) and done.result.ok
+            assert done.result.words == words and done.result.cached == (round_ == "cached")
+            started = mine[0]
+            assert isinstance(started, ChapterStarted)
             if round_ == "spoken":
-                assert kinds[0] == "start" and mine[0][1] == kinds.count("step") > 0
-                assert kinds[-2] == "master"
+                steps = [e.done for e in mine if isinstance(e, ChapterStep)]
+                assert started.utterances == len(steps) > 0
+                assert steps == list(range(1, len(steps) + 1))
+                assert kinds[-2] == ChapterMastering
             else:
-                assert mine[0] == ("start", 0) and "step" not in kinds
+                assert started.utterances == 0 and ChapterStep not in kinds
 
 
 class Speaks(FakeEngine):

@@ -301,13 +301,15 @@ def test_the_traversal_cases_would_find_the_secret_if_unguarded(site: Path) -> N
 # The port, the site, the addresses, the QR code -------------------------------------------------
 
 
-def test_a_port_in_use_is_an_input_error_naming_it() -> None:
+def test_serve_refuses_a_port_in_use_naming_it_before_saying_anything(site: Path) -> None:
+    said: list[str] = []
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind((LOOPBACK, 0))
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(InputError) as caught:
-            serving.check_port(LOOPBACK, port)
+            serving.serve(site, host=LOOPBACK, port=port, say=said.append)
+    assert said == []
     error = caught.value
     assert error.exit_code == EXIT_BAD_INPUT
     assert f"{LOOPBACK}:{port}" in str(error) and "in use" in str(error)
@@ -315,25 +317,10 @@ def test_a_port_in_use_is_an_input_error_naming_it() -> None:
     assert "\n" not in str(error)
 
 
-def test_a_free_port_passes() -> None:
-    serving.check_port(LOOPBACK, 0)  # 0: whichever the kernel gives, so always free
-
-
-def test_an_address_not_of_this_machine_is_an_input_error() -> None:
-    with pytest.raises(InputError) as caught:
-        serving.check_port("203.0.113.7", 0)  # TEST-NET-3: no machine has it (bind only)
+def test_serve_refuses_an_address_not_of_this_machine(site: Path) -> None:
+    with pytest.raises(InputError) as caught:  # TEST-NET-3: no machine has it (bind only)
+        serving.serve(site, host="203.0.113.7", port=0, say=lambda line: None)
     assert "203.0.113.7:0" in str(caught.value) and "--host" in str(caught.value)
-
-
-def test_serve_refuses_a_port_in_use_before_saying_anything(site: Path) -> None:
-    said: list[str] = []
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
-        taken.bind((LOOPBACK, 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        with pytest.raises(InputError, match="in use"):
-            serving.serve(site, host=LOOPBACK, port=port, say=said.append)
-    assert said == []
 
 
 @pytest.mark.parametrize("make", ["empty", "missing", "file"])

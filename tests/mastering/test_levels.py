@@ -3,9 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audiobook.mastering.levels import measure_samples
+from audiobook.mastering.levels import Levels, measure_f32_stream
 
 RATE = 44100
+
+
+def measure_samples(samples: np.ndarray, rate: int) -> Levels:
+    """SAMPLES measured as measure_file measures what ffmpeg decodes: float32 bytes, in chunks
+    cut anywhere (mid-sample too)."""
+    data = samples.astype("<f4").tobytes()
+    return measure_f32_stream((data[i : i + 4097] for i in range(0, len(data), 4097)), rate)
 
 
 def test_full_scale_sine_measures_minus_3_db_rms_and_0_db_peak() -> None:
@@ -24,5 +31,5 @@ def test_noise_floor_is_the_quietest_0_4_s_window() -> None:
 
 
 def test_digital_silence_is_not_minus_infinity() -> None:
-    levels = measure_samples(np.zeros(RATE, dtype=np.int16), RATE)
+    levels = measure_samples(np.zeros(RATE), RATE)
     assert levels.noise_floor_db <= -140

@@ -12,6 +12,7 @@ from audiobook.readers import READERS, read_book, reader_for, text
 from audiobook.readers.interface import Reader
 
 from ..conftest import run_cli, write_book
+from .epub_builder import Doc, NavEntry, build_epub
 
 
 @pytest.mark.parametrize("name", ["book.txt", "book.MD", "book.markdown", "notes"])
@@ -53,3 +54,41 @@ def test_a_corrupt_cover_stops_the_render_before_anything_is_written(tmp_path: P
     assert "text/cover.jpg: not an image" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "audio").exists()
+
+
+PROSE = "The first words of the book, which go on for a while before anything happens at all."
+
+
+def _manuscript(folder: Path, kind: str) -> Path:
+    """A one-chapter book of KIND that says nothing about itself: no title, author or narrator."""
+    folder.mkdir()
+    path = folder / f"03_the-lost_book.{kind}"
+    if kind == "txt":
+        path.write_text(f"{PROSE}\n", encoding="utf-8")
+    elif kind == "html":
+        path.write_text(f"<html><body><p>{PROSE}</p></body></html>", encoding="utf-8")
+    else:
+        docs = [Doc("one.xhtml", f"<p>{PROSE}</p>")]
+        build_epub(path, docs, [NavEntry("One", "one.xhtml")], title="", authors=())
+    return path
+
+
+@pytest.mark.parametrize("kind", ["txt", "html", "epub"])
+def test_every_reader_fills_in_what_the_manuscript_does_not_say_alike(
+    tmp_path: Path, kind: str
+) -> None:
+    """The file's name for a title (not "Untitled", not the folder's "text"), "Unknown" for the
+    people; book.toml over all of it."""
+    path = _manuscript(tmp_path / "text", kind)
+    for source in (path, path.parent):
+        book = read_book(source)
+        assert (book.title, book.author, book.narrator) == ("The Lost Book", "Unknown", "Unknown")
+        assert book.sources == (path,) and book.source == source
+    (path.parent / "book.toml").write_text(
+        'title = "Found"\nauthor = "A. Writer"\nnarrator = "N. Reader"\nyear = 1999\n',
+        encoding="utf-8",
+    )
+    book = read_book(path)
+    assert (book.title, book.author, book.narrator, book.meta.year) == (
+        "Found", "A. Writer", "N. Reader", 1999,
+    )  # fmt: skip

@@ -32,14 +32,15 @@ def chapters(
     as_json: JsonOpt = False,
 ) -> None:
     """Show how SOURCE splits into chapters, without rendering."""
-    from audiobook.core.config import ESPEAK_RATE, SplitOverrides, load_cast
+    from audiobook.core.config import ESTIMATED_WPM, SplitOverrides, load_cast
+    from audiobook.engines import ENGINES
     from audiobook.readers import read_book
 
     require_explicit(voices)
-    cast = load_cast(voices)
+    cast = load_cast(voices, ENGINES)
     overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
     book = read_book(source, cast.split_options(voices, overrides))
-    rate = cast.narrator.rate or ESPEAK_RATE  # an estimate: Piper voices are near it
+    rate = cast.narrator.rate or ESTIMATED_WPM  # an estimate: Piper voices are near it
     if as_json:
         doc = {
             "title": book.title,

@@ -2,7 +2,8 @@
 
 A render shows a bar for the book (by words, with ETA) and one for each running chapter (by
 utterances). A catalogue shows one bar for the whole catalogue and one for each book, both by
-words; its plain lines name the book. Events come from the chapters' threads (and, on a cluster,
+words; its plain lines name the book. Each kind of event (chapter_audio.ProgressEvent) is matched
+by its type. Events come from the chapters' threads (and, on a cluster,
 from the client's event loop); rich's Progress is thread-safe, and the counts here are locked.
 """
 
@@ -14,7 +15,16 @@ from typing import Any
 from rich.console import Console
 
 from audiobook.core.audio import clock
-from audiobook.pipeline.chapter_audio import Progress
+from audiobook.pipeline.chapter_audio import (
+    BookPlanned,
+    ChapterDone,
+    ChapterMastering,
+    ChapterStarted,
+    ChapterStep,
+    ChapterWarning,
+    Progress,
+    ProgressEvent,
+)
 
 
 class RenderProgress:
@@ -58,73 +68,84 @@ class RenderProgress:
 
     def for_book(self, name: str) -> Progress:
         """The progress callable of the catalogue's book NAME."""
-        return lambda kind, index, title, detail: self.book_event(name, kind, index, title, detail)
+        return lambda event: self.book_event(name, event)
 
-    def event(self, kind: str, index: int, title: str, detail: Any) -> None:
+    def event(self, event: ProgressEvent) -> None:
         """A render's event (chapter_audio.Progress)."""
-        self.book_event("", kind, index, title, detail)
+        self.book_event("", event)
 
     def say(self, line: str) -> None:
         self.console.print(line, markup=False)
 
-    def book_event(self, book: str, kind: str, index: int, title: str, detail: Any) -> None:
+    def book_event(self, book: str, event: ProgressEvent) -> None:
         where = f"{book}: " if book else ""
-        if kind == "warning":  # not progress: said even with --quiet
-            self.say(f"audiobook: warning: {where}chapter {index} ({title}): {detail}")
+        if isinstance(event, ChapterWarning):  # not progress: said even with --quiet
+            self.say(
+                f"audiobook: warning: {where}chapter {event.index} ({event.title}): {event.message}"
+            )
             return
         if self.quiet:
             return
         if self.bar is not None:
             with self._lock:
-                self._bar_event(book, kind, index, title, detail)
-        elif kind == "start":
-            note = " (from the cache)" if detail == 0 else f" ({detail} utterances)"
-            self.say(f"{where}chapter {index}: {title}{note}")
-        elif kind == "done":
-            if detail.ok:
+                self._bar_event(book, event)
+            return
+        match event:
+            case ChapterStarted(index=index, title=title, utterances=0):
+                self.say(f"{where}chapter {index}: {title} (from the cache)")
+            case ChapterStarted(index=index, title=title, utterances=utterances):
+                self.say(f"{where}chapter {index}: {title} ({utterances} utterances)")
+            case ChapterDone(index=index, result=result) if result.ok:
                 self.say(
-                    f"{where}chapter {index} done: {clock(detail.duration_ms / 1000)} of audio"
+                    f"{where}chapter {index} done: {clock(result.duration_ms / 1000)} of audio"
                 )
-            else:
-                self.say(f"{where}chapter {index} failed: {detail.error}")
+            case ChapterDone(index=index, result=result):
+                self.say(f"{where}chapter {index} failed: {result.error}")
 
-    def _bar_event(self, book: str, kind: str, index: int, title: str, detail: Any) -> None:
-        if kind == "book":
-            self.books[book] = self.bar.add_task(f"[bold]{book or title}", total=max(detail, 1))
-            self._left[book] = detail
-            if self.total is not None:
-                planned = self._done_books + len(self.books)  # a done book's bar has gone
-                self._planned_words += max(detail, 1)
-                to_come = max(self.expected_books - planned, 0)
-                estimate = self._planned_words * (1 + to_come / planned)
-                self.bar.update(self.total, total=round(estimate))
-                self._describe_total()
-        elif kind == "start" and not self.catalogue:  # a catalogue shows books, not chapters
-            task = self.chapters.get((book, index))
-            if task is None:
-                task = self.bar.add_task(f"  {index}. {title}", total=max(detail, 1))
-                self.chapters[(book, index)] = task
-            else:  # started again (on a cluster, by another worker: the first one died)
-                self.bar.reset(task, total=max(detail, 1), description=f"  {index}. {title}")
-        elif kind == "step" and (book, index) in self.chapters:
-            self.bar.update(self.chapters[(book, index)], completed=detail)
-        elif kind == "master" and (book, index) in self.chapters:
-            self.bar.update(
-                self.chapters[(book, index)], description=f"  {index}. {title}: mastering"
-            )
-        elif kind == "done":
-            task = self.chapters.pop((book, index), None)
-            if task is not None:
-                self.bar.remove_task(task)
-            if book in self.books:
-                self.bar.advance(self.books[book], detail.words)
-                self._left[book] -= detail.words
-                if self.catalogue and self._left[book] <= 0:  # its last chapter: the bar goes
-                    self.bar.remove_task(self.books.pop(book))
-                    self._done_books += 1
+    def _bar_event(self, book: str, event: ProgressEvent) -> None:
+        match event:
+            case BookPlanned(title=title, words=words):
+                self.books[book] = self.bar.add_task(f"[bold]{book or title}", total=max(words, 1))
+                self._left[book] = words
+                if self.total is not None:
+                    planned = self._done_books + len(self.books)  # a done book's bar has gone
+                    self._planned_words += max(words, 1)
+                    to_come = max(self.expected_books - planned, 0)
+                    estimate = self._planned_words * (1 + to_come / planned)
+                    self.bar.update(self.total, total=round(estimate))
                     self._describe_total()
-            if self.total is not None:
-                self.bar.advance(self.total, detail.words)
+            case ChapterStarted(index=index, title=title, utterances=utterances) if (
+                not self.catalogue  # a catalogue shows books, not chapters
+            ):
+                task = self.chapters.get((book, index))
+                description = f"  {index}. {title}"
+                if task is None:
+                    task = self.bar.add_task(description, total=max(utterances, 1))
+                    self.chapters[(book, index)] = task
+                else:  # started again (on a cluster, by another worker: the first one died)
+                    self.bar.reset(task, total=max(utterances, 1), description=description)
+            case ChapterStep(index=index, done=done) if (book, index) in self.chapters:
+                self.bar.update(self.chapters[(book, index)], completed=done)
+            case ChapterMastering(index=index, title=title) if (book, index) in self.chapters:
+                self.bar.update(
+                    self.chapters[(book, index)], description=f"  {index}. {title}: mastering"
+                )
+            case ChapterDone(index=index, result=result):
+                self._chapter_done(book, index, result.words)
+
+    def _chapter_done(self, book: str, index: int, words: int) -> None:
+        task = self.chapters.pop((book, index), None)
+        if task is not None:
+            self.bar.remove_task(task)
+        if book in self.books:
+            self.bar.advance(self.books[book], words)
+            self._left[book] -= words
+            if self.catalogue and self._left[book] <= 0:  # its last chapter: the bar goes
+                self.bar.remove_task(self.books.pop(book))
+                self._done_books += 1
+                self._describe_total()
+        if self.total is not None:
+            self.bar.advance(self.total, words)
 
     def _describe_total(self) -> None:
         if self.total is not None and self.expected_books:

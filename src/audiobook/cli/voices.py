@@ -59,26 +59,23 @@ def say(
     from audiobook.core.audio import Pause
     from audiobook.core.config import Voice, load_cast
     from audiobook.core.files import atomic_write
+    from audiobook.engines.voices import resolve_voice, resolve_voices
     from audiobook.mastering.loudness import master_to_mp3
     from audiobook.mastering.profiles import PROFILES
     from audiobook.mastering.stitch import stitch
     from audiobook.readers.textnorm import apply_lexicon, normalize
 
     require_explicit(voices)
-    written = load_cast(voices)
+    written = load_cast(voices, engines.ENGINES)
     if output.suffix.lower() not in (".wav", ".mp3"):
         raise InputError("the output must be a .wav or .mp3 file", path=output)
     with contextlib.closing(engines.create()) as engine:
         available = engine.voices()
-        cast = written.resolve_voices(language, available, voices)
+        cast = resolve_voices(written, language, available, voices)
         chosen = cast.voices().get(voice)
         if chosen is None:  # an engine's voice id: the narrator's rate and volume, its engine
             loose = Voice(voice=voice, rate=written.narrator.rate, volume=written.narrator.volume)
-            chosen = (
-                cast.model_copy(update={"narrator": loose, "characters": {}})
-                .resolve_voices(language, available, "--voice")
-                .narrator
-            )
+            chosen = resolve_voice(loose, "narrator", language, available, "--voice")
         spoken = normalize(apply_lexicon(text, cast.lexicon), language)
         speech = engine.synthesize(spoken, chosen)
         pace = engine.pace(chosen)

@@ -1,9 +1,10 @@
 """Speech out: the engines, registered by name.
 
 Each engine is a module beside this one that provides a Backend (driven inside a worker process),
-its identity for the cache key, and what the worker's fork server may import ahead
-(engines/interface.py: EngineModule). Every engine runs behind the same WorkerEngine
-(engines/worker.py): one code path for workers, retries, verification and caching. Adding an
+its identity for the cache key, what the worker's fork server may import ahead, and what
+voices.toml may say of its voices (engines/interface.py: EngineModule). Every engine runs behind
+the same WorkerEngine (engines/worker.py): one code path for workers, retries, verification and
+caching; and every voice of voices.toml is resolved by the same engines/voices.py. Adding an
 engine is one module and one line here.
 
 Light imports only: worker processes import this package.
@@ -19,11 +20,20 @@ from audiobook.core.errors import InputError
 if TYPE_CHECKING:
     from audiobook.engines.interface import EngineModule, SpeechEngine
 
+# In the order a book whose voices.toml names no voice looks for one of its language: the most
+# natural voices first. (Anything listed per engine, the engines' identity for the cache key
+# included, goes by name: engines.names().)
 ENGINES: dict[str, str] = {
-    "espeak": "audiobook.engines.espeak",  # eSpeak NG through pyttsx3
     "piper": "audiobook.engines.piper",  # Piper's neural voices (the `piper` extra)
+    "espeak": "audiobook.engines.espeak",  # eSpeak NG through pyttsx3
 }
-DEFAULT_ENGINE = "espeak"
+DEFAULT_ENGINE = "espeak"  # a Voice that names none (one made in code, before resolve_voices)
+
+
+def names() -> tuple[str, ...]:
+    """The registered engines by name: the order of anything listed per engine (the voices, the
+    identity in every cache key), which registering another engine must not reshuffle."""
+    return tuple(sorted(ENGINES))
 
 
 def engine_module(name: str) -> EngineModule:
@@ -32,7 +42,7 @@ def engine_module(name: str) -> EngineModule:
         module_name = ENGINES[name]
     except KeyError:
         raise InputError(
-            f"unknown speech engine {name!r}", hint=f"choose one of {', '.join(sorted(ENGINES))}"
+            f"unknown speech engine {name!r}", hint=f"choose one of {', '.join(names())}"
         ) from None
     return importlib.import_module(module_name)  # type: ignore[return-value]
 

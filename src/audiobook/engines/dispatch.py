@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from audiobook.core.audio import Speech
-from audiobook.engines import DEFAULT_ENGINE, ENGINES, engine_module
+from audiobook.engines import DEFAULT_ENGINE, engine_module
+from audiobook.engines import names as engine_names
 from audiobook.engines.interface import VoiceInfo
 from audiobook.engines.worker import WorkerEngine
 
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 
 class EngineDispatch:
     def __init__(self, names: tuple[str, ...] | None = None, timeout: float = 60.0):
-        # The installed engines, in the registry's order (eSpeak NG first).
-        self.names = names or tuple(n for n in ENGINES if engine_module(n).available())
+        # The installed engines, by name (eSpeak NG first).
+        self.names = names or tuple(n for n in engine_names() if engine_module(n).available())
         self.timeout = timeout
         self._engines: dict[str, WorkerEngine] = {}
 

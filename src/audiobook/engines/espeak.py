@@ -1,4 +1,5 @@
-"""eSpeak NG through pyttsx3: the Backend a worker process drives, and how to find the library.
+"""eSpeak NG through pyttsx3: the Backend a worker process drives, how to find the library, and
+what voices.toml may say of its voices.
 
 pyttsx3's espeak driver crashes the process on long text and can return before its WAV exists
 (SPECS.md section 6): so it only ever runs inside a worker process (engines/worker.py), which
@@ -15,10 +16,20 @@ import os
 import sys
 import threading
 import types
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audiobook.core.errors import InputError
+
+if TYPE_CHECKING:
+    from audiobook.core.config import Voice
+    from audiobook.engines.interface import VoiceInfo
 
 NAME = "espeak"
+TITLE = "eSpeak NG"
+INSTALL = "apt install libespeak-ng1, or pip install espeakng-loader"
+MISSING_HINT = "check the installation"
 ESPEAK_ENV = "AUDIOBOOK_ESPEAK"  # "bundled", "system", or the path of libespeak-ng
 # Imported by the fork server ahead of any worker (it never starts espeak itself).
 PRELOAD = ("pyttsx3",)
@@ -46,6 +57,36 @@ def identity() -> str:
         stat = os.stat(library)
         library = f"{os.path.basename(library)}:{stat.st_size}"
     return f"pyttsx3 {pyttsx3_version}; espeak {library or 'system default'}"
+
+
+def voice_names(info: VoiceInfo) -> tuple[str, ...]:
+    """What a voice may be called in voices.toml: its id ("gmw/en-us"), its short form
+    ("en-us"), its name or a language it speaks ("en-gb")."""
+    return (info.id, info.short_id, info.name, *info.languages)
+
+
+def voice_file(name: str, folder: Path) -> str | None:
+    """Never: eSpeak NG's voices are its own, called by name."""
+    return None
+
+
+def settings(
+    voice: Voice, where: str, engine_voices: Sequence[VoiceInfo], source: Path | str
+) -> Voice:
+    """VOICE with eSpeak NG's own rate and pitch where voices.toml gives none; it has no
+    speakers."""
+    if voice.speaker is not None:
+        raise InputError(
+            f"{where}.speaker: eSpeak NG voices have no speakers",
+            path=source,
+            hint="remove the key, or choose a multi-speaker Piper voice",
+        )
+    return voice.model_copy(
+        update={
+            "rate": voice.rate or DEFAULT_RATE,
+            "pitch": DEFAULT_PITCH if voice.pitch is None else voice.pitch,
+        }
+    )
 
 
 def _espeak_library_path() -> str | None:
@@ -101,8 +142,8 @@ class Backend:
             self.engine = pyttsx3.init(_event_driven_espeak() or None)
         except Exception as exc:  # no library, or not eSpeak NG's: say what to install or set
             raise RuntimeError(
-                f"eSpeak NG did not start ({exc}); install it (apt install libespeak-ng1, or pip "
-                f"install espeakng-loader), or set {ESPEAK_ENV} to the path of libespeak-ng"
+                f"eSpeak NG did not start ({exc}); install it ({INSTALL}), or set {ESPEAK_ENV} to "
+                "the path of libespeak-ng"
             ) from None
         self._done = threading.Event()
         self._completed = False

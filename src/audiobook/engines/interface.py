@@ -4,14 +4,17 @@ A SpeechEngine is what a chapter job talks to: text and a voice in; 16-bit mono 
 rate and each sentence's span out (audio.Speech); the voice list; the pace a voice speaks at; and
 an identity string for the cache key. A Backend is the part that runs inside a
 worker process (engines/worker.py) and talks to the engine's library; an engine module (one per
-engine, registered by name in engines/__init__.py) provides its Backend, its identity and what the
-worker's fork server may import ahead of time.
+engine, registered by name in engines/__init__.py) provides its Backend, its identity, what the
+worker's fork server may import ahead of time, and what voices.toml may say of its voices (the
+names they go by, its defaults, the settings it refuses: engines/voices.py asks).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from audiobook.core.audio import Speech
@@ -79,11 +82,30 @@ class EngineModule(Protocol):
 
     Backend: type[Backend]
     PRELOAD: tuple[str, ...]  # modules a worker's fork server may import before any engine starts
+    TITLE: str  # its name in messages: "eSpeak NG", "Piper"
+    INSTALL: str  # how to install it: "pip install 'audiobook[piper]'"
+    MISSING_HINT: str  # what to do when voices.toml names it and it has no voices
 
     def identity(self) -> str: ...
 
     def available(self) -> bool:
         """Whether the engine's library is installed (checked without importing it)."""
+        ...
+
+    def voice_names(self, info: VoiceInfo) -> tuple[str, ...]:
+        """What voices.toml may call the voice INFO (its id, and whatever else it goes by)."""
+        ...
+
+    def voice_file(self, name: str, folder: Path) -> str | None:
+        """The file NAME stands for when it names one of the engine's voices by its path
+        (relative to FOLDER, voices.toml's), else None."""
+        ...
+
+    def settings(
+        self, voice: Voice, where: str, engine_voices: Sequence[VoiceInfo], source: Path | str
+    ) -> Voice:
+        """VOICE (of this engine, its voice id known) with the engine's defaults filled in; a
+        setting it cannot honour is an InputError naming the key WHERE.x of SOURCE."""
         ...
 
 

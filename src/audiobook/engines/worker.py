@@ -28,6 +28,7 @@ from audiobook.core.audio import Speech
 from audiobook.core.errors import InputError, SetupError, SpeechError, ToolError
 from audiobook.core.words import count_words
 from audiobook.engines import DEFAULT_ENGINE, ENGINES, engine_module
+from audiobook.engines import names as engine_names
 from audiobook.engines.interface import VoiceInfo
 
 if TYPE_CHECKING:
@@ -213,14 +214,15 @@ class WorkerEngine:
 
 
 def _preload() -> tuple[str, ...]:
-    """What the fork server imports: every installed engine's module and its PRELOAD. One fork
-    server serves every engine of a render, and the first worker to start sets it up."""
-    names: list[str] = []
-    for module_name in ENGINES.values():
-        module = importlib.import_module(module_name)
+    """What the fork server imports: every installed engine's module and its PRELOAD (engines by
+    name, as they always were imported). One fork server serves every engine of a render, and
+    the first worker to start sets it up."""
+    preload: list[str] = []
+    for name in engine_names():
+        module = engine_module(name)
         if module.available():
-            names += [module_name, *module.PRELOAD]
-    return tuple(names)
+            preload += [ENGINES[name], *module.PRELOAD]
+    return tuple(preload)
 
 
 def _worker_context(preload: tuple[str, ...]) -> Any:

@@ -111,13 +111,6 @@ class LevelMeter:
         )
 
 
-def measure_samples(samples: np.ndarray, sample_rate: int) -> Levels:
-    """Levels of int16 or float samples held in memory."""
-    meter = LevelMeter(sample_rate)
-    meter.feed(_as_float(samples))
-    return meter.result()
-
-
 def measure_file(path: Path, sample_rate: int = 44100, series: bool = False) -> Levels:
     """Decode PATH with ffmpeg and measure it (with SERIES, over time too, from the same
     decode); raises ToolError if it does not decode."""
@@ -138,9 +131,3 @@ def measure_f32_stream(chunks: Iterable[bytes], sample_rate: int, series: bool =
         meter.feed(np.frombuffer(data[:usable], dtype="<f4"))
         leftover = data[usable:]
     return meter.result(series)
-
-
-def _as_float(samples: np.ndarray) -> np.ndarray:
-    if samples.dtype == np.int16:
-        return samples.astype(np.float64) / 32768.0
-    return samples.astype(np.float64, copy=False)

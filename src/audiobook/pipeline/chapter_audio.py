@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from audiobook import engines
 from audiobook.core.audio import Pause, Speech
@@ -29,19 +29,78 @@ from audiobook.mastering.profiles import PROFILES
 from audiobook.mastering.stitch import STITCH_RATE, stitch
 from audiobook.pipeline.plan import Say, Step
 
+if TYPE_CHECKING:
+    from audiobook.pipeline.chapter_job import ChapterResult
+
 AAC_FRAMES, AAC_SIZES = "chapter.aac", "chapter.aac.sizes"  # in a cache entry
 ENTRY_FILES = ("chapter.mp3", AAC_FRAMES, AAC_SIZES, "meta.json", TIMINGS)
 # The mastered audio lags the stitched by the limiter's lookahead (alimiter's attack, 5 ms, as
 # its latency is not compensated): sentence times in the chapter's file are this much later.
 MASTER_DELAY_S = 0.005
 
-# Progress events, from the chapters' threads: (event, chapter index, title, detail):
-# "book" (detail: the book's words), "start" (utterances to speak, as the audio begins to be
-# made; 0 when cached),
-# "step" (utterances spoken), "master" (None), "done" (the ChapterResult), "warning" (a message:
-# a damaged cache entry, made again).
-Progress = Callable[[str, int, str, Any], None]
 EngineFactory = Callable[[], SpeechEngine]
+
+
+# Progress: what a render tells whoever watches it, from the chapters' threads (on a cluster, from
+# the client's event loop). Plain frozen dataclasses: a cluster's worker sends its chapter's
+# events pickled, through Dask's event topics (executors/cluster.py).
+
+
+@dataclass(frozen=True)
+class BookPlanned:
+    """A book's chapters are queued: WORDS to say in all."""
+
+    title: str
+    words: int
+
+
+@dataclass(frozen=True)
+class ChapterEvent:
+    """Something that happened to the chapter INDEX (TITLE)."""
+
+    index: int
+    title: str
+
+
+@dataclass(frozen=True)
+class ChapterStarted(ChapterEvent):
+    """The chapter's audio begins to be made (on a cluster: a worker took it), UTTERANCES to
+    say; 0: its audio is the cache's."""
+
+    utterances: int
+
+
+@dataclass(frozen=True)
+class ChapterStep(ChapterEvent):
+    """DONE of its utterances are spoken."""
+
+    done: int
+
+
+@dataclass(frozen=True)
+class ChapterMastering(ChapterEvent):
+    """All is spoken: the chapter is being mastered and encoded."""
+
+
+@dataclass(frozen=True)
+class ChapterDone(ChapterEvent):
+    """The chapter job is over: RESULT says how (ok, or its error)."""
+
+    result: ChapterResult
+
+
+@dataclass(frozen=True)
+class ChapterWarning(ChapterEvent):
+    """Something went wrong that the chapter got over (a damaged cache entry made again, a cache
+    that cannot be written): said, not failed."""
+
+    message: str
+
+
+ProgressEvent = (
+    BookPlanned | ChapterStarted | ChapterStep | ChapterMastering | ChapterDone | ChapterWarning
+)
+Progress = Callable[[ProgressEvent], None]
 
 
 class Interrupted(Exception):
@@ -113,8 +172,9 @@ def make_entry_files(
     return the engine's retries. The audio is streamed through a temporary file: a chapter of
     any length costs the same memory."""
     steps = request.steps
+    index, title = request.index, request.title
     if progress:  # now, not when it was queued: on a cluster, when a worker takes it
-        progress("start", request.index, request.title, sum(isinstance(s, Say) for s in steps))
+        progress(ChapterStarted(index, title, request.utterances))
     with contextlib.closing(engine_factory()) as engine:
 
         def speech() -> Iterator[Speech | Pause]:
@@ -128,9 +188,9 @@ def make_entry_files(
                 yield engine.synthesize(step.text, request.voices[step.voice])
                 done += 1
                 if progress:
-                    progress("step", request.index, request.title, done)
+                    progress(ChapterStep(index, title, done))
             if progress:
-                progress("master", request.index, request.title, None)
+                progress(ChapterMastering(index, title))
 
         stitched = stitch(speech(), folder / "chapter.raw")
         sentences = chapter_sentences(list(steps), stitched.sentences, STITCH_RATE)

@@ -3,8 +3,8 @@
 It plans what the chapter says, keys it by everything its audio depends on, and takes the audio
 from the cache, or has a Studio make it (chapter_audio.py: here, or on a cluster's workers);
 then it writes the captions and the tagged MP3 under temporary names that become the final ones
-only when each file is complete. Module-level and made of plain data, so any concurrent.futures
-executor can run it; it runs where the output folder is.
+only when each file is complete. Module-level, and all it is given is one ChapterRequest, so any
+concurrent.futures executor can run it; it runs where the output folder is.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import contextlib
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ from audiobook.pipeline.chapter_audio import (
     AAC_SIZES,
     ENTRY_FILES,
     AudioRequest,
+    ChapterStarted,
+    ChapterWarning,
     LocalStudio,
     Progress,
     Studio,
@@ -99,55 +101,55 @@ def chapter_key(job: ChapterJob, steps: list[Step], tools: dict[str, str]) -> st
     return content_key(f"chapter-{ENTRY_FORMAT}", said, asdict(PROFILES[job.profile]), tools)
 
 
-def run_chapter(
-    job: ChapterJob,
-    out_dir: Path,
-    cache: Cache,
-    tools: dict[str, str],
-    studio: Studio | None = None,
-    force: bool = False,
-    progress: Progress | None = None,
-    stopping: Callable[[], bool] = lambda: False,
-    previous: dict[str, Any] | None = None,
-) -> ChapterResult:
+def _never() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class ChapterRequest:
+    """What a chapter job is given: the job, where its file goes, and how the run goes."""
+
+    job: ChapterJob
+    out_dir: Path
+    cache: Cache
+    tools: dict[str, str]  # tool_versions: what the cache key is made with
+    studio: Studio = field(default_factory=LocalStudio)  # where its audio is made
+    force: bool = False  # make the audio again even when the cache has it
+    progress: Progress | None = None
+    stopping: Callable[[], bool] = _never  # the render is being interrupted: stop and leave none
+    previous: dict[str, Any] | None = None  # what the last render's manifest says of the file
+
+
+def run_chapter(request: ChapterRequest) -> ChapterResult:
     """One chapter, start to finish (_run_chapter). A cache that cannot be written is no reason
     to fail: when its disk fills (or turns read-only) under the chapter, the chapter is made
     again, outside the cache (Cache.put), and the render is told once."""
+    chapter, cache, progress = request.job.chapter, request.cache, request.progress
 
     def warn() -> None:
         if progress and (note := cache.take_warning()):
-            progress("warning", job.chapter.index, job.chapter.title, note)
+            progress(ChapterWarning(chapter.index, chapter.title, note))
 
-    studio = studio or LocalStudio()
-    args = (job, out_dir, cache, tools, studio, force, progress, stopping, previous)
     try:
         try:
-            return _run_chapter(*args)
+            return _run_chapter(request)
         except CacheUnwritable:
             warn()
-            return _run_chapter(*args)
+            return _run_chapter(request)
     finally:
         warn()
 
 
-def _run_chapter(
-    job: ChapterJob,
-    out_dir: Path,
-    cache: Cache,
-    tools: dict[str, str],
-    studio: Studio,
-    force: bool,
-    progress: Progress | None,
-    stopping: Callable[[], bool],
-    previous: dict[str, Any] | None,
-) -> ChapterResult:
+def _run_chapter(request: ChapterRequest) -> ChapterResult:
     """One chapter, start to finish: a pure function of the job (and the tools' versions).
 
     The mastered audio comes from the cache when it is there (and not --force), else it is
     spoken, mastered and put in the cache; then the chapter file is tagged and moved into place.
     """
+    job, out_dir, cache, progress = request.job, request.out_dir, request.cache, request.progress
+    force, previous = request.force, request.previous
     steps = chapter_steps(job)
-    key = chapter_key(job, steps, tools)
+    key = chapter_key(job, steps, request.tools)
     # The file's own key: its audio and its tags. When the last render wrote this very file and
     # it is still there, nothing needs doing at all.
     file_key = content_key("file", key, tags_key(job.book), asdict(job.item))
@@ -161,7 +163,7 @@ def _run_chapter(
             return cache.get(key, verify=files)
         except CorruptEntry as exc:
             if progress:
-                progress("warning", index, title, f"{exc}: making it again")
+                progress(ChapterWarning(index, title, f"{exc}: making it again"))
             return None
 
     captions = chapter_caption_names(job.file_name) if job.captions else ()
@@ -187,12 +189,13 @@ def _run_chapter(
     cached = entry is not None
     retries = 0
     if progress and entry is not None:  # else it starts when its audio does (make_entry_files)
-        progress("start", index, title, 0)
+        progress(ChapterStarted(index, title, 0))
     if entry is None:
-        request = AudioRequest(
-            key, tuple(steps), job.voices, job.profile, tools, index, title, job.chapter.words
-        )
-        retries = studio.make(request, cache, progress, stopping)
+        audio = AudioRequest(
+            key, tuple(steps), job.voices, job.profile, request.tools, index, title,
+            job.chapter.words,
+        )  # fmt: skip
+        retries = request.studio.make(audio, cache, progress, request.stopping)
         entry = cache.get(key)
         if entry is None:  # emptied under us, by `clean` or by hand
             raise AudiobookError("the cache lost the chapter as it was made; render again")

@@ -28,9 +28,22 @@ from audiobook.core.cache import Cache
 from audiobook.core.config import Cast, SplitOverrides, load_cast
 from audiobook.core.errors import AudiobookError, InputError, debug_traceback, from_os_error
 from audiobook.core.files import FolderBusy, exclusive, remove_leftovers
+from audiobook.engines.voices import resolve_voices
 from audiobook.pipeline.book_job import build_book
-from audiobook.pipeline.chapter_audio import EngineFactory, LocalStudio, Progress, Studio
-from audiobook.pipeline.chapter_job import ChapterResult, run_chapter, tool_versions
+from audiobook.pipeline.chapter_audio import (
+    BookPlanned,
+    ChapterDone,
+    EngineFactory,
+    LocalStudio,
+    Progress,
+    Studio,
+)
+from audiobook.pipeline.chapter_job import (
+    ChapterRequest,
+    ChapterResult,
+    run_chapter,
+    tool_versions,
+)
 from audiobook.pipeline.plan import ChapterJob, check_voice_names, make_jobs
 from audiobook.readers import read_book
 
@@ -93,10 +106,10 @@ def plan_book(
 ) -> BookRun:
     """SOURCE read and planned for OUT_DIR with the voices of VOICES_FILE; bad input raises
     InputError before anything is written."""
-    cast = load_cast(voices_file)
+    cast = load_cast(voices_file, engines.ENGINES)
     book = read_book(source, cast.split_options(voices_file, split))
     with contextlib.closing(engine_factory()) as probe:
-        cast = cast.resolve_voices(book.language, probe.voices(), voices_file)
+        cast = resolve_voices(cast, book.language, probe.voices(), voices_file)
         tools = tool_versions(probe.identity())
         narrator_wpm = probe.pace(cast.narrator)
     check_voice_names(book, cast)
@@ -210,7 +223,7 @@ class _ChapterQueue:
             self.cache.remove_stale_work()
         self.opened.append(run)
         if run.progress:
-            run.progress("book", 0, run.book.title, sum(job.chapter.words for job in run.jobs))
+            run.progress(BookPlanned(run.book.title, sum(job.chapter.words for job in run.jobs)))
         number = len(self.opened)
         for job in run.jobs:
             entry = (number, -job.chapter.words, next(self._count), run, job)
@@ -233,10 +246,11 @@ def _run_chapters(
         while True:
             for run, job in queue.take(len(futures)):
                 before = manifest.previous_chapters(run.previous).get(job.file_name)
-                future = executor.submit(
-                    run_chapter, job, run.out_dir, cache, run.tools, studio, run.force,
-                    run.progress, stop.is_set, before,
+                request = ChapterRequest(
+                    job, run.out_dir, cache, run.tools, studio, run.force, run.progress,
+                    stop.is_set, before,
                 )  # fmt: skip
+                future = executor.submit(run_chapter, request)
                 futures[future] = (run, job)
             if not futures:
                 return
@@ -247,7 +261,7 @@ def _run_chapters(
                 mine = results.setdefault(id(run), [])
                 mine.append(result)
                 if run.progress:
-                    run.progress("done", job.chapter.index, job.chapter.title, result)
+                    run.progress(ChapterDone(job.chapter.index, job.chapter.title, result))
                 if len(mine) == len(run.jobs):
                     done(run, sorted(results.pop(id(run)), key=lambda r: r.index))
     except BaseException:

@@ -202,11 +202,6 @@ def _bind_error(where: str, host: str, port: int, exc: OSError) -> InputError:
     )
 
 
-def check_port(host: str, port: int) -> None:
-    """InputError (exit 2) naming HOST:PORT when it is in use or cannot be bound."""
-    _bind(host, port).close()
-
-
 def _lan_ipv4() -> list[str]:
     """This machine's IPv4 addresses on its networks, found without sending a packet.
 

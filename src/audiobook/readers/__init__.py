@@ -2,8 +2,10 @@
 
 text (.txt/.md, with chapter splitting in chapters.py), epub (EPUB 2 and 3) and html (one
 HTML/XHTML file), the last two sharing html_blocks (markup -> paragraphs, headings, anchors and
-what is not read aloud); cover checks the cover image; textnorm turns written text into what is
-said. Adding a reader is one module beside text.py and one entry in READERS.
+what is not read aloud); each hands what it found to assemble, which makes the Book the same way
+for all (book.toml over the manuscript, the same defaults); cover checks the cover image;
+textnorm turns written text into what is said. Adding a reader is one module beside text.py and
+one entry in READERS.
 """
 
 from __future__ import annotations

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from audiobook.core.book import Book, Skipped
-from audiobook.core.config import BookMeta, SplitOptions, load_book_meta
+from audiobook.core.config import SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
-from audiobook.readers.chapters import Section, split_sections
-from audiobook.readers.cover import prepare_cover, read_cover
-from audiobook.readers.epub_package import MATTER_LABEL, Metadata, Package
+from audiobook.readers.assemble import Manuscript, assemble_book
+from audiobook.readers.epub_package import MATTER_LABEL, Package
 from audiobook.readers.html_blocks import (
     Anchor,
     Heading,
@@ -33,7 +31,7 @@ from audiobook.readers.html_blocks import (
     parse_html,
 )
 from audiobook.readers.interface import one_file
-from audiobook.readers.text import book_language, find_cover
+from audiobook.readers.sections import Section, split_sections
 
 SUFFIXES = (".epub",)
 
@@ -67,37 +65,23 @@ def read_epub(source: Path, options: SplitOptions) -> Book:
             path=path,
             hint="check that the book's text is in its spine, or export it again",
         )
-    meta = _merged_meta(book_meta, found)
-    language, language_source = book_language(book_meta, {"language": found.language},
-                                              split.chapters)  # fmt: skip
-    cover_file = find_cover(folder)
-    if cover_file is not None:
-        cover_data = read_cover(cover_file)
-    elif cover is not None:
-        cover_data = prepare_cover(cover[1], Path(f"{path}!{cover[0]}"))
-    else:
-        cover_data = None
-    return Book(
-        title=meta.title or found.title or path.stem.replace("_", " ").strip() or "Untitled",
-        author=meta.author or ", ".join(found.authors) or "Unknown",
-        narrator=meta.narrator or ", ".join(found.narrators) or "Unknown",
-        language=language,
-        language_source=language_source,
-        meta=meta,
-        chapters=tuple(split.chapters),
-        source=source,
-        sources=(path,),
-        skipped=tuple(skipped),
-        cover=cover_data[0] if cover_data else None,
-        cover_mime=cover_data[1] if cover_data else "image/jpeg",
+    return assemble_book(
+        source,
+        book_meta,
+        Manuscript(
+            chapters=tuple(split.chapters),
+            skipped=tuple(skipped),
+            sources=(path,),
+            title=found.title,
+            author=", ".join(found.authors),
+            narrator=", ".join(found.narrators),
+            language=found.language,
+            year=found.year,
+            description=found.description,
+            # Named as the member of the package it is, should it be refused.
+            cover=(cover[1], Path(f"{path}!{cover[0]}")) if cover is not None else None,
+        ),
     )
-
-
-def _merged_meta(book_meta: BookMeta, found: Metadata) -> BookMeta:
-    """book.toml's values over the EPUB's: only what book.toml sets overrides."""
-    values: dict[str, Any] = {"year": found.year, "description": found.description or None}
-    values.update(book_meta.model_dump(exclude_unset=True))
-    return BookMeta.model_validate(values)
 
 
 # --- sections ------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from pathlib import Path
 from audiobook.core.book import Book, Skipped
 from audiobook.core.config import SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
-from audiobook.readers.chapters import Section, split_sections
-from audiobook.readers.cover import read_cover
+from audiobook.readers.assemble import Manuscript, assemble_book
 from audiobook.readers.html_blocks import Heading, Item, SectionBlocks, parse_html
 from audiobook.readers.interface import one_file
-from audiobook.readers.text import book_language, decode_text, find_cover
+from audiobook.readers.sections import Section, split_sections
+from audiobook.readers.text import decode_text
 
 SUFFIXES = (".html", ".htm", ".xhtml")
 MAX_BYTES = 64 << 20  # a whole novel in one HTML file is a few MB
@@ -57,24 +57,18 @@ def read_html(source: Path, options: SplitOptions) -> Book:
             path=path,
             hint="add text to it, or point audiobook at the manuscript",
         )
-    declared = parsed.language or ""
-    language, language_source = book_language(meta, {"language": declared}, split.chapters)
-    cover_file = find_cover(folder)
-    cover, mime = read_cover(cover_file) if cover_file else (None, "")
     title = parsed.title or next((i.text for i in parsed.items if isinstance(i, Heading)), "")
-    return Book(
-        title=meta.title or title or path.stem.replace("-", " ").title(),
-        author=meta.author or parsed.meta.get("author") or "Unknown",
-        narrator=meta.narrator or "Unknown",
-        language=language,
-        language_source=language_source,
-        meta=meta,
-        chapters=tuple(split.chapters),
-        source=source,
-        sources=(path,),
-        skipped=tuple(split.skipped),
-        cover=cover,
-        cover_mime=mime or "image/jpeg",
+    return assemble_book(
+        source,
+        meta,
+        Manuscript(
+            chapters=tuple(split.chapters),
+            skipped=tuple(split.skipped),
+            sources=(path,),
+            title=title,
+            author=parsed.meta.get("author", ""),
+            language=parsed.language or "",
+        ),
     )
 
 

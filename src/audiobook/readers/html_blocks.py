@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from audiobook.core.book import Block, SceneBreak, Skipped
-from audiobook.readers.chapters import paragraph
+from audiobook.readers.sections import paragraph
 
 # Elements that end the paragraph before them and start a new one.
 _BLOCKS = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,14 +17,12 @@ import ftfy
 import ftfy.badness
 
 from audiobook.core.book import Book, Chapter, Skipped
-from audiobook.core.config import BOOK_FILE, BookMeta, SplitOptions, load_book_meta
+from audiobook.core.config import BOOK_FILE, SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
+from audiobook.readers.assemble import Manuscript, assemble_book, title_from_name
 from audiobook.readers.chapters import split_chapters
-from audiobook.readers.cover import read_cover
-from audiobook.readers.language import detect_language
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
-COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png")
 
 _PG_START = re.compile(r"^\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
 _PG_END = re.compile(r"^\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
@@ -34,12 +31,6 @@ _PG_CREDIT = re.compile(
     r"^(Produced by|E-?text prepared by|Transcribed (from|by)|This e-?(book|text) was)", re.I
 )
 _PG_FIELD = re.compile(r"^(Title|Author|Language):\s*(.+?)\s*$", re.M)
-_LANGUAGE_NAMES = {
-    "english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it",
-    "portuguese": "pt", "dutch": "nl", "swedish": "sv", "danish": "da", "norwegian": "nb",
-    "finnish": "fi", "polish": "pl", "russian": "ru", "latin": "la", "greek": "el",
-    "czech": "cs", "hungarian": "hu", "esperanto": "eo", "catalan": "ca",
-}  # fmt: skip
 
 
 class TextReader:
@@ -70,7 +61,7 @@ def read_book(source: Path, options: SplitOptions | None = None) -> Book:
         skipped.extend(split.skipped)
         if len(files) > 1 and split.by_length:
             # One file per chapter without headings: the file name is the title.
-            name = _title_from_name(path)
+            name = title_from_name(path)
             many = len(split.chapters) > 1
             for i, c in enumerate(split.chapters):
                 title = f"{name}, part {i + 1}" if many else name
@@ -83,22 +74,18 @@ def read_book(source: Path, options: SplitOptions | None = None) -> Book:
             path=source,
             hint="add text to it, or point audiobook at the manuscript",
         )
-    language, language_source = book_language(meta, found, chapters)
-    cover_file = find_cover(folder)
-    cover, cover_mime = read_cover(cover_file) if cover_file else (None, "")
-    return Book(
-        title=meta.title or found.get("title") or _title_from_name(source),
-        author=meta.author or found.get("author") or "Unknown",
-        narrator=meta.narrator or found.get("narrator") or "Unknown",
-        language=language,
-        language_source=language_source,
-        meta=meta,
-        chapters=tuple(chapters),
-        source=source,
-        sources=tuple(files),
-        skipped=tuple(skipped),
-        cover=cover,
-        cover_mime=cover_mime or "image/jpeg",
+    return assemble_book(
+        source,
+        meta,
+        Manuscript(
+            chapters=tuple(chapters),
+            skipped=tuple(skipped),
+            sources=tuple(files),
+            title=found.get("title", ""),
+            author=found.get("author", ""),
+            narrator=found.get("narrator", ""),
+            language=found.get("language", ""),
+        ),
     )
 
 
@@ -183,30 +170,3 @@ def strip_gutenberg(text: str, found: dict[str, str], skipped: list[Skipped]) ->
     if footer.strip():
         skipped.append(Skipped("Project Gutenberg licence", footer.strip()))
     return body, True
-
-
-def book_language(
-    meta: BookMeta, found: dict[str, str], chapters: Sequence[Chapter]
-) -> tuple[str, str]:
-    """The book's language and where it came from: book.toml, the manuscript's own metadata,
-    detection from its text, or the default."""
-    if meta.language:
-        return meta.language, "book.toml"
-    declared = found.get("language", "").strip()
-    if declared:
-        code = _LANGUAGE_NAMES.get(declared.lower().split()[0], declared.lower())
-        return code, "metadata"
-    sample = " ".join(p.text for c in chapters for p in c.paragraphs)[:40_000]
-    detected = detect_language(sample)
-    return (detected, "detected") if detected else ("en", "default")
-
-
-def _title_from_name(source: Path) -> str:
-    name = source.resolve().name if source.is_dir() else source.stem
-    name = re.sub(r"^\d+[\s._-]*", "", name) or name  # "03-the-storm" -> "the storm"
-    return re.sub(r"[-_]+", " ", name).strip().title() or "Untitled"
-
-
-def find_cover(folder: Path) -> Path | None:
-    """The producer's cover image beside the manuscript, if there is one."""
-    return next((folder / n for n in COVER_NAMES if (folder / n).is_file()), None)

@@ -25,6 +25,7 @@ import contextlib
 import functools
 import logging
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -42,9 +43,11 @@ from audiobook.core.errors import InputError, SetupError, ToolError
 from audiobook.pipeline.chapter_audio import (
     ENTRY_FILES,
     AudioRequest,
+    ChapterStep,
     Interrupted,
     LocalStudio,
     Progress,
+    ProgressEvent,
     make_entry_files,
 )
 from audiobook.pipeline.chapter_job import tool_versions
@@ -175,7 +178,7 @@ class ClusterStudio:
         self.run = uuid.uuid4().hex[:16]  # this run's tasks, stop event and progress topic
         self._distributed = _distributed()
         self._stop = self._distributed.Event(f"audiobook-stop-{self.run}", client=client)
-        self._waiting: dict[str, tuple[Progress, int, str]] = {}
+        self._waiting: dict[str, Progress] = {}  # a chapter's progress, by its request's key
         self._lock = threading.Lock()
         self._topic = f"audiobook-progress-{self.run}"
         client.subscribe_topic(self._topic, self._on_progress)
@@ -201,7 +204,7 @@ class ClusterStudio:
         shared_root = str(cache.root) if self.shared else None
         if progress:
             with self._lock:
-                self._waiting[request.key] = (progress, request.index, request.title)
+                self._waiting[request.key] = progress
         future = self.client.submit(
             make_on_worker, request, shared_root, self.run,
             key=f"{JOB_PREFIX}{request.key[:16]}-{self.run}", priority=request.words, pure=False,
@@ -252,12 +255,13 @@ class ClusterStudio:
             ) from None
 
     def _on_progress(self, event: tuple[float, Any]) -> None:
-        key, kind, detail = event[1]
+        """A worker's progress event (make_on_worker), to its chapter's progress. Unpickled as
+        Dask unpickles the workers' results: the cluster is this run's own."""
+        key, pickled = event[1]
         with self._lock:
-            waiting = self._waiting.get(key)
-        if waiting:
-            progress, index, title = waiting
-            progress(kind, index, title, detail)
+            progress = self._waiting.get(key)
+        if progress:
+            progress(pickle.loads(pickled))
 
     def stop(self) -> None:
         """The run is interrupted: the workers' chapters of it stop at their next utterance."""
@@ -286,12 +290,13 @@ def make_on_worker(request: AudioRequest, shared_root: str | None, run: str) -> 
 
     sent = [0.0]
 
-    def progress(kind: str, index: int, title: str, detail: Any) -> None:
-        # Every utterance is a message through the scheduler: a few a second say as much.
+    def progress(event: ProgressEvent) -> None:
+        # Every utterance is a message through the scheduler: a few a second say as much. Dask's
+        # events carry msgpack's types only: the event goes pickled.
         now = time.monotonic()
-        if kind != "step" or now - sent[0] >= STEP_EVERY_S:
+        if not isinstance(event, ChapterStep) or now - sent[0] >= STEP_EVERY_S:
             sent[0] = now
-            worker.log_event(topic, (request.key, kind, detail))
+            worker.log_event(topic, (request.key, pickle.dumps(event)))
 
     if shared_root is not None:
         cache = Cache(Path(shared_root))
