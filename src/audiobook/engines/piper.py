@@ -277,7 +277,7 @@ class _LoadedVoice:
             if not phonemes:
                 continue
             clause_samples = round(gap_samples * CLAUSE_GAP_MS / SENTENCE_GAP_MS)
-            parts = []
+            parts: list[Any] = []
             for clause in _clauses(phonemes):
                 clip = _trim(self._run(self.voice.phonemes_to_ids(clause), scales, sid),
                              self.sample_rate)  # fmt: skip
@@ -296,8 +296,8 @@ class _LoadedVoice:
             position += audio.size
         if not pieces:
             return b"", []
-        audio = np.concatenate(pieces) * volume
-        pcm = np.clip(np.rint(audio * 32767.0), -32767, 32767).astype("<i2")
+        scaled = np.concatenate(pieces) * volume
+        pcm = np.clip(np.rint(scaled * 32767.0), -32767, 32767).astype("<i2")
         return pcm.tobytes(), spans
 
     def _run(self, ids: list[int], scales: Any, sid: int | None) -> Any:
