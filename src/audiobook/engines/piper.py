@@ -16,9 +16,8 @@ model ourselves, for three reasons measured in SPECS.md section 9 and docs/ARCHI
   as shouted ones; the model's own level (peaks about -6 dBFS) is kept instead, times the voice's
   volume, so the limiter in mastering, not the model, shapes the peaks.
 
-Each sentence's leading and trailing silence is trimmed and sentences are joined by a fixed gap:
-the pauses between paragraphs are the plan's alone, and a sentence's span in the audio is its
-speech. Heavy imports (numpy, onnxruntime, onnx, piper) happen inside the Backend only.
+Sentences lose their edge silence and are joined by a fixed gap (paragraph pauses are the plan's
+alone; a span is speech). Heavy imports (numpy, onnxruntime, onnx, piper): the Backend's only.
 """
 
 from __future__ import annotations
