@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("audiobook needs Python 3.10 or newer" if sys.version_info < (3, 10) else 0)'

@@ -48,3 +48,19 @@ def test_a_wing_importing_upwards_or_sideways_breaks_the_contract(tmp_path: Path
     assert "audiobook.readers.text -> audiobook.engines.worker" in result.stdout
     assert "the wings, formats, core BROKEN" in result.stdout  # the layers
     assert "inside a room BROKEN" in result.stdout  # and the upward import made a cycle
+
+
+def test_the_package_type_checks() -> None:
+    """mypy (pyproject.toml's [tool.mypy], pydantic's plugin) finds no error in src/: the same
+    check as `make lint`, here so that CI holds it too."""
+    mypy = Path(sys.executable).parent / "mypy"
+    result = subprocess.run(
+        [str(mypy), "--cache-dir", os.devnull],  # no cache left in the checkout
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("Success: no issues found"), result.stdout

@@ -44,7 +44,7 @@ def engine_module(name: str) -> EngineModule:
         raise InputError(
             f"unknown speech engine {name!r}", hint=f"choose one of {', '.join(names())}"
         ) from None
-    return importlib.import_module(module_name)  # type: ignore[return-value]
+    return importlib.import_module(module_name)
 
 
 def create() -> SpeechEngine:

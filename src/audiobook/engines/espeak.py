@@ -203,8 +203,8 @@ class Backend:
         if not self._done.wait(self.timeout):
             raise RuntimeError(f"no finished-utterance notification within {self.timeout:.0f} s")
         failed = getattr(driver, "save_error", None)
-        if failed is not None:
-            driver.save_error = None
+        if failed is not None:  # only our driver sets it (so driver is not None here)
+            driver.save_error = None  # type: ignore[union-attr]
             raise failed
         if not self._completed:
             raise RuntimeError("the engine reported the utterance as not completed")
@@ -251,7 +251,9 @@ def _event_driven_espeak() -> str | None:
 
     from pyttsx3.drivers import _espeak
 
-    class EventLoopEspeakDriver(espeak.EspeakDriver):  # type: ignore[misc]
+    class EventLoopEspeakDriver(espeak.EspeakDriver):
+        _speaking: bool  # set by pyttsx3's driver: whether an utterance is being spoken
+
         def __init__(self, proxy: Any) -> None:
             self._ended = threading.Event()
             self.sentence_starts: list[int] = []  # ms into the utterance, from espeak's events
@@ -306,6 +308,7 @@ def _event_driven_espeak() -> str | None:
                 self._ended.wait(0.01)
 
     module = types.ModuleType(module_name)
+    # pyttsx3 finds a driver by its module's buildDriver: a plain ModuleType has no such field.
     module.buildDriver = EventLoopEspeakDriver  # type: ignore[attr-defined]
     sys.modules[module_name] = module
     return name

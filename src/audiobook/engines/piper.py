@@ -16,9 +16,8 @@ model ourselves, for three reasons measured in SPECS.md section 9 and docs/ARCHI
   as shouted ones; the model's own level (peaks about -6 dBFS) is kept instead, times the voice's
   volume, so the limiter in mastering, not the model, shapes the peaks.
 
-Each sentence's leading and trailing silence is trimmed and sentences are joined by a fixed gap:
-the pauses between paragraphs are the plan's alone, and a sentence's span in the audio is its
-speech. Heavy imports (numpy, onnxruntime, onnx, piper) happen inside the Backend only.
+Sentences lose their edge silence and are joined by a fixed gap (paragraph pauses are the plan's
+alone; a span is speech). Heavy imports (numpy, onnxruntime, onnx, piper): the Backend's only.
 """
 
 from __future__ import annotations
@@ -277,7 +276,7 @@ class _LoadedVoice:
             if not phonemes:
                 continue
             clause_samples = round(gap_samples * CLAUSE_GAP_MS / SENTENCE_GAP_MS)
-            parts = []
+            parts: list[Any] = []
             for clause in _clauses(phonemes):
                 clip = _trim(self._run(self.voice.phonemes_to_ids(clause), scales, sid),
                              self.sample_rate)  # fmt: skip
@@ -296,8 +295,8 @@ class _LoadedVoice:
             position += audio.size
         if not pieces:
             return b"", []
-        audio = np.concatenate(pieces) * volume
-        pcm = np.clip(np.rint(audio * 32767.0), -32767, 32767).astype("<i2")
+        scaled = np.concatenate(pieces) * volume
+        pcm = np.clip(np.rint(scaled * 32767.0), -32767, 32767).astype("<i2")
         return pcm.tobytes(), spans
 
     def _run(self, ids: list[int], scales: Any, sid: int | None) -> Any:

@@ -148,6 +148,8 @@ class WorkerEngine:
 
     def close(self) -> None:
         if self._process is not None:
+            # The pipe is there whenever the process is (both made in _start); a dead one is
+            # what the suppress is for.
             with contextlib.suppress(OSError, BrokenPipeError, AttributeError):
                 self._conn.send(("stop",))  # type: ignore[union-attr]
             self._process.join(timeout=2)

@@ -154,7 +154,12 @@ def _run_chapter(request: ChapterRequest) -> ChapterResult:
     # it is still there, nothing needs doing at all.
     file_key = content_key("file", key, tags_key(job.book), asdict(job.item))
     final = out_dir / job.file_name
-    unchanged = previous and not force and previous.get("key") == file_key and final.exists()
+    # What the last render wrote of this very file, when it is still there as it was written.
+    unchanged = (
+        previous
+        if previous and not force and previous.get("key") == file_key and final.exists()
+        else None
+    )
     index, title = job.chapter.index, job.chapter.title
 
     def cached_entry(files: tuple[str, ...]) -> Path | None:
@@ -172,18 +177,18 @@ def _run_chapter(request: ChapterRequest) -> ChapterResult:
     # The file is there as the last render wrote it (its captions too): only its AAC twin and
     # timings (for the whole-book files) are read.
     if (
-        unchanged
-        and final.stat().st_size == previous.get("bytes")
-        and tuple(previous.get("captions", ())) == captions
+        unchanged is not None
+        and final.stat().st_size == unchanged.get("bytes")
+        and tuple(unchanged.get("captions", ())) == captions
         and all((out_dir / name).exists() for name in captions)
         and cached_entry((AAC_FRAMES, AAC_SIZES, TIMINGS))
     ):
         return ChapterResult(
                 index=job.chapter.index, title=job.chapter.title, file=job.file_name,
-                words=job.chapter.words, duration_ms=previous["duration_ms"],
-                sha256=previous["sha256"], rms_db=previous.get("rms_db", 0.0),
-                peak_db=previous.get("peak_db", 0.0), cached=True, key=key, file_key=file_key,
-                bytes=previous["bytes"], captions=captions, caption_words=caption_words,
+                words=job.chapter.words, duration_ms=unchanged["duration_ms"],
+                sha256=unchanged["sha256"], rms_db=unchanged.get("rms_db", 0.0),
+                peak_db=unchanged.get("peak_db", 0.0), cached=True, key=key, file_key=file_key,
+                bytes=unchanged["bytes"], captions=captions, caption_words=caption_words,
             )  # fmt: skip
     entry = None if force else cached_entry(ENTRY_FILES)
     cached = entry is not None

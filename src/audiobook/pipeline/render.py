@@ -211,6 +211,8 @@ class _ChapterQueue:
         run = next(self.runs, None)
         if run is None:
             self.more = False
+            # Each entry's first field (its order) set to 0, the rest as they were: mypy cannot
+            # type a star-unpacked tuple back into the heap's entry type.
             self._heap = [(0, *rest) for _, *rest in self._heap]  # type: ignore[misc]
             heapq.heapify(self._heap)  # the rest, longest first
             return

@@ -161,9 +161,9 @@ def _covers(data: bytes, out: Path) -> dict[str, Path]:
     """The cover as square JPEGs of the sizes feeds and pages want (never enlarged)."""
     from PIL import Image
 
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    image = image.convert("RGB")
+    opened = Image.open(io.BytesIO(data))
+    opened.load()
+    image = opened.convert("RGB")
     made = {}
     for name, side in COVER_SIZES.items():
         if name != "cover.jpg" and image.width <= side:
@@ -180,7 +180,7 @@ def _covers(data: bytes, out: Path) -> dict[str, Path]:
 
 
 def _size(path: Path) -> str:
-    size = path.stat().st_size
+    size = float(path.stat().st_size)
     for unit in ("bytes", "kB", "MB", "GB"):
         if size < 1000 or unit == "GB":
             return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"

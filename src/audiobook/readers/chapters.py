@@ -98,6 +98,7 @@ def split_chapters(text: str, options: SplitOptions | None = None) -> Split:
     sections = _sections(blocks, headings, kinds)
     if kinds and not options.front_matter and _lone_title(sections[0][1]):
         # "THE WINTER SEASON" above "CHAPTER ONE": the book's title, not a chapter of its own.
+        # _lone_title holds: its first block is a paragraph (SceneBreak has no text).
         title = sections[0][1][0].text  # type: ignore[union-attr]
         split.metadata.setdefault("title", tidy_title(title))
         split.skipped.append(Skipped("the book's title (said in the opening credits)", title))

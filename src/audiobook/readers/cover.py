@@ -204,8 +204,8 @@ def _to_rgb(image: Image.Image) -> tuple[Image.Image, bool]:
         rgba = image.convert("RGBA")
         # An alpha channel or a transparent palette entry that no pixel uses (common in GIFs and
         # in PNGs from editors) is no reason for a PNG: only real transparency keeps it.
-        alpha_low, _ = rgba.getchannel("A").getextrema()
-        if alpha_low < 255:
+        alpha_low, _ = rgba.getchannel("A").getextrema()  # one band: two numbers
+        if alpha_low < 255:  # type: ignore[operator]  # Pillow types extrema for any band count
             return rgba, True
         return rgba.convert("RGB"), False
     return image.convert("RGB"), False

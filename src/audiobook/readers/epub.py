@@ -119,13 +119,13 @@ def _sections(package: Package, options: SplitOptions) -> tuple[list[Section], l
         if entry.path not in starts:
             continue  # a document outside the reading order (notes): not a chapter
         position = anchors.get((entry.path, entry.fragment), starts[entry.path])
-        item = items[position] if position < len(items) else None
+        first = items[position] if position < len(items) else None
         # Why the entry is not read, if it is not: a landmark, a label that says so, or a
         # place inside something html_blocks leaves out (its text is already Omitted).
         omitted = matter.get((entry.path, entry.fragment)) or (
             "front or back matter" if MATTER_LABEL.match(entry.label) else None
         )
-        if omitted is None and isinstance(item, Anchor) and item.omitted:
+        if omitted is None and isinstance(first, Anchor) and first.omitted:
             omitted = "not read"
         holds = n + 1 < len(entries) and entries[n + 1].depth > entry.depth
         targets.append((position, entry.label, omitted, holds))

@@ -127,10 +127,8 @@ def may_head_a_block(heading: ChapterHeading, line: str) -> bool:
         return True
     return (
         heading.kind in ("chapter", "part")
-        and _CHAPTER.match(line) is not None
-        and (
-            _CHAPTER.match(line)["title"] is None  # type: ignore[index]
-        )
+        and (match := _CHAPTER.match(line)) is not None
+        and match["title"] is None
     )
 
 

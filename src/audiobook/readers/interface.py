@@ -16,8 +16,14 @@ from audiobook.core.errors import InputError
 
 @runtime_checkable
 class Reader(Protocol):
-    name: str
-    suffixes: tuple[str, ...]  # the file types it reads, lower case with the dot: (".txt", ...)
+    # Read-only: a reader's class attributes (suffixes a tuple of its own length) satisfy them.
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """The file types it reads, lower case with the dot: (".txt", ...)."""
+        ...
 
     def read(self, source: Path, options: SplitOptions) -> Book:
         """SOURCE (a file, or a folder of such files) as a Book; bad input raises InputError."""

@@ -150,7 +150,7 @@ def apply_skips(chapters: list[Chapter], skip: tuple[str, ...], split: Split) ->
     if not skip:
         return chapters
     wanted = {s.strip().lower() for s in skip}
-    kept = []
+    kept: list[Chapter] = []
     for c in chapters:
         if str(c.index) in wanted or c.title.lower() in wanted:
             text = " ".join(p.text for p in c.paragraphs)

@@ -239,7 +239,7 @@ class ClusterStudio:
                 future.cancel()
                 raise Interrupted
         try:
-            return future.result()  # type: ignore[no-any-return]
+            return future.result()
         except self._distributed.client.FutureCancelledError:
             if stopping():
                 raise Interrupted from None
