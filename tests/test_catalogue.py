@@ -17,18 +17,17 @@ import pytest
 from audiobook.core.cache import Cache, CacheUnwritable
 from audiobook.core.errors import InputError
 from audiobook.pipeline.catalogue import find_books
-from audiobook.pipeline.chapter_audio import (
-    ENTRY_FILES,
-    AudioRequest,
+from audiobook.pipeline.chapter_audio import ENTRY_FILES, AudioRequest
+from audiobook.pipeline.events import (
     BookPlanned,
     ChapterDone,
     ChapterMastering,
+    ChapterResult,
     ChapterStarted,
     ChapterStep,
     ChapterWarning,
     ProgressEvent,
 )
-from audiobook.pipeline.chapter_job import ChapterResult
 from tests.conftest import run_cli, write_book
 
 

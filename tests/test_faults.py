@@ -31,7 +31,7 @@ from audiobook.core.errors import from_os_error
 from audiobook.engines import dispatch, worker
 from audiobook.mastering import ffmpeg
 from audiobook.pipeline import chapter_job, executors, render
-from audiobook.pipeline.chapter_audio import ChapterStarted, ProgressEvent
+from audiobook.pipeline.events import ChapterStarted, ProgressEvent
 from audiobook.pipeline.render import render_book
 
 from .conftest import SMALL_BOOK, run_cli, write_book

@@ -10,7 +10,7 @@ from audiobook.core.audio import Speech
 from audiobook.core.config import Voice
 from audiobook.engines.interface import VoiceInfo
 from audiobook.pipeline import executors
-from audiobook.pipeline.chapter_audio import (
+from audiobook.pipeline.events import (
     BookPlanned,
     ChapterDone,
     ChapterEvent,

@@ -2,7 +2,7 @@
 
 A render shows a bar for the book (by words, with ETA) and one for each running chapter (by
 utterances). A catalogue shows one bar for the whole catalogue and one for each book, both by
-words; its plain lines name the book. Each kind of event (chapter_audio.ProgressEvent) is matched
+words; its plain lines name the book. Each kind of event (pipeline/events.py) is matched
 by its type. Events come from the chapters' threads (and, on a cluster,
 from the client's event loop); rich's Progress is thread-safe, and the counts here are locked.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 
 from audiobook.core.audio import clock
-from audiobook.pipeline.chapter_audio import (
+from audiobook.pipeline.events import (
     BookPlanned,
     ChapterDone,
     ChapterMastering,
@@ -71,7 +71,7 @@ class RenderProgress:
         return lambda event: self.book_event(name, event)
 
     def event(self, event: ProgressEvent) -> None:
-        """A render's event (chapter_audio.Progress)."""
+        """A render's event (pipeline/events.py)."""
         self.book_event("", event)
 
     def say(self, line: str) -> None:

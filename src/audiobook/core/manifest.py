@@ -42,7 +42,7 @@ SECTION_KEYS = ("key", "sha256", "chapters")
 
 
 class ChapterRecord(Protocol):
-    """What the manifest says of a rendered chapter (chapter_job.ChapterResult is one)."""
+    """What the manifest says of a rendered chapter (pipeline/events.ChapterResult is one)."""
 
     @property
     def index(self) -> int: ...

@@ -20,7 +20,8 @@ from audiobook.core.manifest import BookSection, book_section
 from audiobook.formats.tags import BookTags
 from audiobook.outputs import write_book_files
 from audiobook.outputs.interface import BookOutput, ChapterFile, book_context
-from audiobook.pipeline.chapter_job import ChapterResult, entry_aac, entry_timings
+from audiobook.pipeline.chapter_job import entry_aac, entry_timings
+from audiobook.pipeline.events import ChapterResult
 from audiobook.pipeline.plan import slugify, tags_key
 
 

@@ -34,7 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from audiobook import engines
 from audiobook.core.cache import Cache
 from audiobook.core.errors import AudiobookError, InputError, debug_traceback
-from audiobook.pipeline.chapter_audio import EngineFactory, Progress, Studio
+from audiobook.pipeline.chapter_audio import EngineFactory, Studio
+from audiobook.pipeline.events import Progress
 from audiobook.pipeline.render import BookRun, RenderSummary, lock_out_dir, plan_book, render_books
 
 if sys.version_info >= (3, 11):

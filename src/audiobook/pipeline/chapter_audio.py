@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from audiobook import engines
 from audiobook.core.audio import Pause, Speech
@@ -27,10 +27,8 @@ from audiobook.formats.m4b import save_sizes, split_adts
 from audiobook.mastering.loudness import master_to_mp3
 from audiobook.mastering.profiles import PROFILES
 from audiobook.mastering.stitch import STITCH_RATE, stitch
+from audiobook.pipeline.events import ChapterMastering, ChapterStarted, ChapterStep, Progress
 from audiobook.pipeline.plan import Say, Step
-
-if TYPE_CHECKING:
-    from audiobook.pipeline.chapter_job import ChapterResult
 
 AAC_FRAMES, AAC_SIZES = "chapter.aac", "chapter.aac.sizes"  # in a cache entry
 ENTRY_FILES = ("chapter.mp3", AAC_FRAMES, AAC_SIZES, "meta.json", TIMINGS)
@@ -39,68 +37,6 @@ ENTRY_FILES = ("chapter.mp3", AAC_FRAMES, AAC_SIZES, "meta.json", TIMINGS)
 MASTER_DELAY_S = 0.005
 
 EngineFactory = Callable[[], SpeechEngine]
-
-
-# Progress: what a render tells whoever watches it, from the chapters' threads (on a cluster, from
-# the client's event loop). Plain frozen dataclasses: a cluster's worker sends its chapter's
-# events pickled, through Dask's event topics (executors/cluster.py).
-
-
-@dataclass(frozen=True)
-class BookPlanned:
-    """A book's chapters are queued: WORDS to say in all."""
-
-    title: str
-    words: int
-
-
-@dataclass(frozen=True)
-class ChapterEvent:
-    """Something that happened to the chapter INDEX (TITLE)."""
-
-    index: int
-    title: str
-
-
-@dataclass(frozen=True)
-class ChapterStarted(ChapterEvent):
-    """The chapter's audio begins to be made (on a cluster: a worker took it), UTTERANCES to
-    say; 0: its audio is the cache's."""
-
-    utterances: int
-
-
-@dataclass(frozen=True)
-class ChapterStep(ChapterEvent):
-    """DONE of its utterances are spoken."""
-
-    done: int
-
-
-@dataclass(frozen=True)
-class ChapterMastering(ChapterEvent):
-    """All is spoken: the chapter is being mastered and encoded."""
-
-
-@dataclass(frozen=True)
-class ChapterDone(ChapterEvent):
-    """The chapter job is over: RESULT says how (ok, or its error)."""
-
-    result: ChapterResult
-
-
-@dataclass(frozen=True)
-class ChapterWarning(ChapterEvent):
-    """Something went wrong that the chapter got over (a damaged cache entry made again, a cache
-    that cannot be written): said, not failed."""
-
-    message: str
-
-
-ProgressEvent = (
-    BookPlanned | ChapterStarted | ChapterStep | ChapterMastering | ChapterDone | ChapterWarning
-)
-Progress = Callable[[ProgressEvent], None]
 
 
 class Interrupted(Exception):

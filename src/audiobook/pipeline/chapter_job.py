@@ -39,41 +39,15 @@ from audiobook.pipeline.chapter_audio import (
     AAC_SIZES,
     ENTRY_FILES,
     AudioRequest,
-    ChapterStarted,
-    ChapterWarning,
     LocalStudio,
-    Progress,
     Studio,
 )
+from audiobook.pipeline.events import ChapterResult, ChapterStarted, ChapterWarning, Progress
 from audiobook.pipeline.plan import ChapterJob, Say, Step, plan, tags_key
 from audiobook.readers.textnorm import apply_lexicon, normalize
 
 # What a cache entry holds changed (its timings came): older entries are other keys, not damaged.
 ENTRY_FORMAT = 2
-
-
-@dataclass(frozen=True)
-class ChapterResult:
-    index: int
-    title: str
-    file: str
-    words: int
-    duration_ms: int = 0
-    sha256: str = ""
-    rms_db: float = 0.0
-    peak_db: float = 0.0
-    retries: int = 0
-    cached: bool = False  # the audio came from the cache
-    key: str = ""  # the cache key of its audio
-    file_key: str = ""  # the key of the file: its audio and its tags
-    bytes: int = 0
-    captions: tuple[str, ...] = ()  # its caption files (NN-title.vtt, .srt)
-    caption_words: tuple[int, str] = (0, "")  # what they must hold: words and their hash
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def tool_versions(engine_identity: str) -> dict[str, str]:

@@ -30,20 +30,9 @@ from audiobook.core.errors import AudiobookError, InputError, debug_traceback, f
 from audiobook.core.files import FolderBusy, exclusive, remove_leftovers
 from audiobook.engines.voices import resolve_voices
 from audiobook.pipeline.book_job import build_book
-from audiobook.pipeline.chapter_audio import (
-    BookPlanned,
-    ChapterDone,
-    EngineFactory,
-    LocalStudio,
-    Progress,
-    Studio,
-)
-from audiobook.pipeline.chapter_job import (
-    ChapterRequest,
-    ChapterResult,
-    run_chapter,
-    tool_versions,
-)
+from audiobook.pipeline.chapter_audio import EngineFactory, LocalStudio, Studio
+from audiobook.pipeline.chapter_job import ChapterRequest, run_chapter, tool_versions
+from audiobook.pipeline.events import BookPlanned, ChapterDone, ChapterResult, Progress
 from audiobook.pipeline.plan import ChapterJob, check_voice_names, make_jobs
 from audiobook.readers import read_book
 

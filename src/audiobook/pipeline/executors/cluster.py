@@ -43,14 +43,12 @@ from audiobook.core.errors import InputError, SetupError, ToolError
 from audiobook.pipeline.chapter_audio import (
     ENTRY_FILES,
     AudioRequest,
-    ChapterStep,
     Interrupted,
     LocalStudio,
-    Progress,
-    ProgressEvent,
     make_entry_files,
 )
 from audiobook.pipeline.chapter_job import tool_versions
+from audiobook.pipeline.events import ChapterStep, Progress, ProgressEvent
 
 INSTALL = "pip install 'audiobook[cluster]' (Dask distributed)"
 # The audio comes straight from the worker that made it (direct_to_workers): by default a client

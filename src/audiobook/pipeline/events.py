@@ -1,0 +1,92 @@
+"""What the pipeline tells whoever watches it: progress events, and what a chapter job gave.
+
+Plain frozen dataclasses, sent from the chapters' threads (on a cluster, from the client's event
+loop: a worker sends its chapter's events pickled, through Dask's event topics, in
+executors/cluster.py) to the command line's progress bars (cli/progress.py) and a catalogue's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChapterResult:
+    index: int
+    title: str
+    file: str
+    words: int
+    duration_ms: int = 0
+    sha256: str = ""
+    rms_db: float = 0.0
+    peak_db: float = 0.0
+    retries: int = 0
+    cached: bool = False  # the audio came from the cache
+    key: str = ""  # the cache key of its audio
+    file_key: str = ""  # the key of the file: its audio and its tags
+    bytes: int = 0
+    captions: tuple[str, ...] = ()  # its caption files (NN-title.vtt, .srt)
+    caption_words: tuple[int, str] = (0, "")  # what they must hold: words and their hash
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class BookPlanned:
+    """A book's chapters are queued: WORDS to say in all."""
+
+    title: str
+    words: int
+
+
+@dataclass(frozen=True)
+class ChapterEvent:
+    """Something that happened to the chapter INDEX (TITLE)."""
+
+    index: int
+    title: str
+
+
+@dataclass(frozen=True)
+class ChapterStarted(ChapterEvent):
+    """The chapter's audio begins to be made (on a cluster: a worker took it), UTTERANCES to
+    say; 0: its audio is the cache's."""
+
+    utterances: int
+
+
+@dataclass(frozen=True)
+class ChapterStep(ChapterEvent):
+    """DONE of its utterances are spoken."""
+
+    done: int
+
+
+@dataclass(frozen=True)
+class ChapterMastering(ChapterEvent):
+    """All is spoken: the chapter is being mastered and encoded."""
+
+
+@dataclass(frozen=True)
+class ChapterDone(ChapterEvent):
+    """The chapter job is over: RESULT says how (ok, or its error)."""
+
+    result: ChapterResult
+
+
+@dataclass(frozen=True)
+class ChapterWarning(ChapterEvent):
+    """Something went wrong that the chapter got over (a damaged cache entry made again, a cache
+    that cannot be written): said, not failed."""
+
+    message: str
+
+
+ProgressEvent = (
+    BookPlanned | ChapterStarted | ChapterStep | ChapterMastering | ChapterDone | ChapterWarning
+)
+Progress = Callable[[ProgressEvent], None]
