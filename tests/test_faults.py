@@ -15,9 +15,8 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -110,29 +109,6 @@ def assert_matches_its_manifest(out: Path) -> None:
     for name, digest in book.get("sha256", {}).items():
         assert here[name] == digest, name
     assert set(here) <= listed, f"not in the manifest: {sorted(set(here) - listed)}"
-
-
-class Watched:
-    """A render in a process of its own, as a user starts it, its progress read from stderr as
-    it comes; AT a line that contains WHEN, THEN is done (once)."""
-
-    def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "audiobook", "render", *args],
-            cwd=folder, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-
-    def run(self, when: str, then: Callable[[], None]) -> tuple[int, str]:
-        assert self.proc.stderr is not None
-        lines, done = [], False
-        for line in self.proc.stderr:
-            lines.append(line)
-            if not done and when in line:
-                then()
-                done = True
-        assert done, "".join(lines)
-        return self.proc.wait(timeout=300), "".join(lines)
 
 
 def test_a_render_into_a_full_disk_says_so_in_one_line_and_resumes_elsewhere(
@@ -293,20 +269,33 @@ def digests_of_tree(folder: Path) -> dict[str, str]:
 
 
 def test_a_folder_made_read_only_halfway_keeps_its_earlier_files(
-    rendered_book: Path, tmp_path: Path, disk: Path
+    rendered_book: Path, tmp_path: Path, disk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A new user's render into a folder that holds the last render, made read-only (remounted)
-    once chapter 1 is done, watching the progress on stderr."""
+    as chapter 2 begins, chapter 1 written: in the render's own progress, so that the render
+    cannot get ahead of it."""
     write_book(tmp_path)
     out = disk / "audio"
     shutil.copytree(rendered_book / "audio", out)
     before = digests(out, manifest=True)
-    env = {"AUDIOBOOK_CACHE": str(tmp_path / "cache")}  # chapters take time to speak
-    watched = Watched(tmp_path, "--out", str(out), "--jobs", "1", env=env)
-    code, stderr = watched.run("chapter 1 done", lambda: remount(disk, "ro"))
-    assert code == 1, stderr
-    assert "Traceback" not in stderr
-    said = [line for line in stderr.splitlines() if line.startswith("audiobook: ")]
+    env = {"AUDIOBOOK_CACHE": str(tmp_path / "cache")}  # every chapter made, none from a cache
+    event = RenderProgress.event
+
+    def read_only_from_chapter_2(self: RenderProgress, kind: str, *args: object) -> None:
+        if kind == "start" and args[0] == 2:  # in the chapter's thread: chapter 1 is written
+            remount(disk, "ro")
+        event(self, kind, *args)
+
+    monkeypatch.setattr(RenderProgress, "event", read_only_from_chapter_2)
+    result = CliRunner().invoke(
+        cli.app,
+        ["render", str(tmp_path / "text"), "--out", str(out), "--voices",
+         str(tmp_path / "voices.toml"), "--quiet", "--jobs", "1"],
+        env=env,
+    )  # fmt: skip
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.stderr
+    said = one_line_each(result.stderr)
     ro = "read-only file system; the file system is read-only: write to another folder"
     assert said[0] == "audiobook: the whole-book files were not built: some chapters failed"
     assert said[1].startswith(f"audiobook: chapter 2 (The Storm) failed: {out}/02-the-storm.")

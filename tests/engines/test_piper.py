@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import threading
 import wave
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from audiobook.engines.dispatch import EngineDispatch
 from audiobook.engines.worker import WorkerEngine
 
 from ..conftest import SMALL_BOOK, run_cli, write_book
+from .killing import WorkerKiller
 
 pytestmark = pytest.mark.skipif(
     not piper.available(), reason="Piper is not installed: pip install -e '.[piper]'"
@@ -131,16 +131,13 @@ def test_rate_is_mapped_onto_the_length_scale_and_produced() -> None:
 
 
 def test_a_killed_piper_worker_is_retried_with_the_same_audio() -> None:
-    text = " ".join([SENTENCES] * 4)  # about 2 s of synthesis: long enough to die in
+    text = " ".join([SENTENCES] * 4)
     with contextlib.closing(WorkerEngine("piper")) as engine:
         expected = engine.synthesize(text, joe()).pcm
         worker = engine._process
-        killer = threading.Timer(0.5, worker.kill)  # the worker dies in the middle of it
-        killer.start()
-        try:
+        killer = WorkerKiller(engine)  # the worker dies with the next utterance under way
+        while not killer.killed:  # (once, unless it had answered before it could be stopped)
             assert engine.synthesize(text, joe()).pcm == expected
-        finally:
-            killer.cancel()
         assert worker.exitcode == -signal.SIGKILL
         assert engine.retries == 1
 

@@ -7,8 +7,6 @@ import hashlib
 import os
 import random
 import signal
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +18,7 @@ from audiobook.engines.interface import split_utterances
 from audiobook.engines.worker import WorkerEngine, plausible_seconds
 
 from ..espeak_reference import reference_seconds
+from .killing import WorkerKiller
 
 VOICE = Voice(voice="en-us", rate=175)
 SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs into the forest."
@@ -151,20 +150,9 @@ def test_a_worker_killed_mid_utterance_costs_a_retry_not_the_audio() -> None:
     with contextlib.closing(WorkerEngine()) as engine:
         undisturbed = [engine.synthesize(t, VOICE).pcm for t in texts]
     with contextlib.closing(WorkerEngine()) as engine:
-        engine.voices()  # the worker is up, and has spoken nothing yet
-        started = threading.Event()
-
-        def kill_soon() -> None:
-            started.wait()
-            time.sleep(0.05)
-            os.kill(engine._process.pid, signal.SIGKILL)
-
-        killer = threading.Thread(target=kill_soon)
-        killer.start()
-        disturbed = []
-        for t in texts:
-            started.set()
-            disturbed.append(engine.synthesize(t, VOICE).pcm)
-        killer.join()
-        assert engine.retries >= 1
+        # Killed with the fifth utterance under way: the new worker says the four before it
+        # again (espeak's output depends on what its process has spoken), then the fifth.
+        killer = WorkerKiller(engine, nth=5)
+        disturbed = [engine.synthesize(t, VOICE).pcm for t in texts]
+        assert killer.killed and engine.retries == 1
     assert disturbed == undisturbed  # every utterance, and bit for bit
