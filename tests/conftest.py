@@ -10,11 +10,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from audiobook.engines import espeak
+from audiobook.mastering import ffmpeg
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -108,6 +112,21 @@ def rendered_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("render", "--jobs", "2", cwd=folder)
     assert result.returncode == 0, result.stderr
     return folder
+
+
+@pytest.fixture
+def bundled_tools(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The ffmpeg and the libespeak-ng of the wheels (imageio-ffmpeg, espeakng-loader), whatever
+    the machine has installed (Debian's ffmpeg and espeak-ng, say): for a test whose claim holds
+    for those builds, such as the eSpeak reference. Through the documented variables, so that the
+    CLI's processes and the engine's workers use them too."""
+    monkeypatch.setenv(ffmpeg.ENV_VAR, "bundled")
+    monkeypatch.setenv(espeak.ESPEAK_ENV, "bundled")
+    for cached in (ffmpeg.find_ffmpeg, ffmpeg.ffmpeg_version):
+        cached.cache_clear()
+    yield
+    for cached in (ffmpeg.find_ffmpeg, ffmpeg.ffmpeg_version):
+        cached.cache_clear()  # found again as this process's environment says
 
 
 # How long a server that is starting may take to answer before the test gives up on it: not a
