@@ -85,6 +85,7 @@ DAMAGE: list[tuple[str, Callable[[Path], None], int, set[str]]] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("what", "damage", "n", "checks"), DAMAGE, ids=[d[0] for d in DAMAGE])
 def test_damage_is_found_and_named(
     book: Path, what: str, damage: Callable[[Path], None], n: int, checks: set[str]
@@ -99,6 +100,7 @@ def test_damage_is_found_and_named(
                for file, _ in found), found  # fmt: skip
 
 
+@pytest.mark.slow
 def test_swapped_files_are_found(book: Path) -> None:
     swap_first_two(book)
     code, results = check(book)
@@ -109,6 +111,7 @@ def test_swapped_files_are_found(book: Path) -> None:
         assert (chapter(book, n).name, "sha256") in found
 
 
+@pytest.mark.slow
 def test_quick_mode_finds_a_cut_file_without_decoding(book: Path) -> None:
     cut_second_half(chapter(book, 2))
     code, results = check(book, "--quick")
@@ -117,6 +120,7 @@ def test_quick_mode_finds_a_cut_file_without_decoding(book: Path) -> None:
     assert not {c["check"] for c in results} & {"decodes", "rms", "sha256"}
 
 
+@pytest.mark.slow
 def test_pinned_durations(book: Path, tmp_path: Path) -> None:
     pinned = tmp_path / "durations.json"
     code, _ = check(book, "--quick", "--save-expect", str(pinned))
@@ -131,6 +135,7 @@ def test_pinned_durations(book: Path, tmp_path: Path) -> None:
     assert failed(results) == {(name, "expected duration")}
 
 
+@pytest.mark.slow
 def test_junit_report_lists_every_chapter(book: Path, tmp_path: Path) -> None:
     report = tmp_path / "report.xml"
     strip_tags(chapter(book, 3))
@@ -149,6 +154,7 @@ def test_junit_report_lists_every_chapter(book: Path, tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("damage", "code", "message"),
     [
@@ -168,6 +174,7 @@ def test_bad_input_is_reported_against_the_right_file(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("option", "where", "says"),
     [

@@ -111,6 +111,7 @@ def assert_matches_its_manifest(out: Path) -> None:
     assert set(here) <= listed, f"not in the manifest: {sorted(set(here) - listed)}"
 
 
+@pytest.mark.slow
 def test_a_render_into_a_full_disk_says_so_in_one_line_and_resumes_elsewhere(
     rendered_book: Path, tmp_path: Path, tiny_disk: Path
 ) -> None:
@@ -179,6 +180,7 @@ def test_disk_faults_name_the_real_file_and_what_to_do(code: int, hint: str) -> 
 # --- the cache: a full or read-only one is not fatal --------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_render_with_its_cache_on_a_full_disk_completes_with_one_warning(
     rendered_book: Path, tmp_path: Path, tiny_disk: Path
 ) -> None:
@@ -229,6 +231,7 @@ def render_again(folder: Path, reference: Path, env: dict[str, str] | None = Non
     assert digests(folder / "audio") == digests(reference)
 
 
+@pytest.mark.slow
 def test_a_read_only_cache_serves_what_it_holds(
     tmp_path: Path, disk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -268,6 +271,7 @@ def digests_of_tree(folder: Path) -> dict[str, str]:
 # --- the output folder: read-only halfway, or removed --------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_folder_made_read_only_halfway_keeps_its_earlier_files(
     rendered_book: Path, tmp_path: Path, disk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -311,6 +315,7 @@ def test_a_folder_made_read_only_halfway_keeps_its_earlier_files(
     assert digests(out) == digests(rendered_book / "audio")
 
 
+@pytest.mark.slow
 def test_the_output_folder_removed_mid_render_is_said_and_the_next_render_completes(
     rendered_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -342,6 +347,7 @@ def test_the_output_folder_removed_mid_render_is_said_and_the_next_render_comple
 # --- ffmpeg: missing, not ffmpeg, killed mid-encode ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_ffmpeg_missing_is_exit_2_with_what_to_install(rendered_book: Path, tmp_path: Path) -> None:
     write_book(tmp_path)
     not_ffmpeg = tmp_path / "bin" / "ffmpeg"
@@ -375,6 +381,7 @@ def test_ffmpeg_missing_is_exit_2_with_what_to_install(rendered_book: Path, tmp_
     render_again(tmp_path, rendered_book / "audio")
 
 
+@pytest.mark.slow
 def test_ffmpeg_killed_mid_encode_fails_its_chapter_alone(
     rendered_book: Path, tmp_path: Path
 ) -> None:
@@ -408,6 +415,7 @@ def test_ffmpeg_killed_mid_encode_fails_its_chapter_alone(
 # --- the engine: its library, its temporary folder -----------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_missing_or_broken_engine_library_is_exit_2_with_what_to_do(
     rendered_book: Path, tmp_path: Path
 ) -> None:
@@ -440,6 +448,7 @@ def workers_started() -> None:
         engine.voices()
 
 
+@pytest.mark.slow
 def test_a_full_temporary_folder_fails_the_chapter_in_one_line_not_a_hang(
     rendered_book: Path, tmp_path: Path, tiny_disk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -481,6 +490,7 @@ def test_a_full_temporary_folder_fails_piper_in_one_line(tiny_disk: Path) -> Non
     assert not wav.exists() or wav.stat().st_size < len(samples)  # never a whole WAV
 
 
+@pytest.mark.slow
 def test_a_long_tmpdir_still_renders_the_same_bytes(rendered_book: Path, tmp_path: Path) -> None:
     # The engine's fork server listens on a socket in TMPDIR, whose path may hold 107 bytes:
     # under a longer TMPDIR (a CI runner's, a cluster worker's) the workers are spawned instead.

@@ -19,6 +19,8 @@ from audiobook.pipeline.render import lock_out_dir
 
 from .conftest import SMALL_BOOK, run_cli, write_book
 
+pytestmark = pytest.mark.slow
+
 
 def manifest_of(folder: Path) -> dict:
     return json.loads((folder / "audio" / "manifest.json").read_text(encoding="utf-8"))

@@ -20,6 +20,8 @@ import pytest
 from . import debian
 from .conftest import SMALL_META, first_answer, run_cli, write_book
 
+pytestmark = pytest.mark.slow
+
 BASE = "https://example.org/harbour/"
 
 

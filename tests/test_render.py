@@ -102,6 +102,7 @@ def test_every_chapter_is_tagged(rendered_book: Path) -> None:
         assert tags["TLAN"] == "eng"
 
 
+@pytest.mark.slow
 def test_rendering_again_gives_identical_files(rendered_book: Path, tmp_path: Path) -> None:
     write_book(tmp_path)
     result = run_cli("render", "--jobs", "1", cwd=tmp_path)
@@ -117,6 +118,7 @@ def test_rendering_again_gives_identical_files(rendered_book: Path, tmp_path: Pa
         assert hashlib.sha256((tmp_path / "audio" / name).read_bytes()).hexdigest() == digest
 
 
+@pytest.mark.slow
 def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
     write_book(tmp_path, text="# Only\n\nOne short chapter to speak.\n")
     result = run_cli("render", "--json", cwd=tmp_path)
@@ -127,6 +129,7 @@ def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
     assert "chapter 1: Only" in result.stderr  # progress goes to stderr
 
 
+@pytest.mark.slow
 def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:
     write_book(tmp_path, text="# One\n\nFirst.\n\n# Two\n\nSecond.\n")
     assert run_cli("render", cwd=tmp_path).returncode == 0
@@ -143,6 +146,7 @@ def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [
@@ -173,6 +177,7 @@ def test_bad_input_is_one_line_exit_2_no_traceback(tmp_path: Path, setup, expect
     assert not (tmp_path / "audio" / "manifest.json").exists()
 
 
+@pytest.mark.slow
 def test_chapters_json_matches_the_contract(tmp_path: Path) -> None:
     write_book(tmp_path)
     result = run_cli("chapters", "--json", cwd=tmp_path)
@@ -190,6 +195,7 @@ def test_chapters_json_matches_the_contract(tmp_path: Path) -> None:
     assert first["estimated_seconds"] == pytest.approx((36 + title_words) / 190 * 60, abs=0.1)
 
 
+@pytest.mark.slow
 def test_chapters_table_and_voices_list(tmp_path: Path) -> None:
     write_book(tmp_path, meta=SMALL_META)
     table = run_cli("chapters", cwd=tmp_path)
@@ -282,6 +288,7 @@ def test_playlist_and_audiobookshelf_metadata(rendered_book: Path) -> None:
     assert meta["chapters"][1]["start"] == meta["chapters"][0]["end"]
 
 
+@pytest.mark.slow
 def test_cover_art_and_the_listener_profile(tmp_path: Path) -> None:
     write_book(tmp_path, text="# Only\n\nOne short chapter to speak, with a cover.\n")
     png = base64.b64decode(
@@ -300,6 +307,7 @@ def test_cover_art_and_the_listener_profile(tmp_path: Path) -> None:
     assert meets_the_profile(levels, "listener"), levels
 
 
+@pytest.mark.slow
 def test_characters_lexicon_and_an_unknown_voice(tmp_path: Path) -> None:
     write_book(
         tmp_path,
@@ -317,6 +325,7 @@ def test_characters_lexicon_and_an_unknown_voice(tmp_path: Path) -> None:
     assert "'hater', which voices.toml does not define (characters: hatter)" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "voice", "language"), [("de-die-verwandlung.txt", "de", "deu")])
 def test_a_german_book_is_read_with_a_german_voice(
     tmp_path: Path, name: str, voice: str, language: str
@@ -334,6 +343,7 @@ def test_a_german_book_is_read_with_a_german_voice(
     assert read_tags(tmp_path / "audio" / manifest["chapters"][0]["file"])["TLAN"] == language
 
 
+@pytest.mark.slow
 def test_french_picks_a_french_voice(tmp_path: Path) -> None:
     (tmp_path / "voices.toml").write_text("[narrator]\nrate = 220\n")
     source = Path(__file__).parent / "fixtures" / "corpus" / "fr-le-horla.txt"
@@ -344,6 +354,7 @@ def test_french_picks_a_french_voice(tmp_path: Path) -> None:
     assert manifest_of(tmp_path)["voice"]["id"] == "fr"
 
 
+@pytest.mark.slow
 def test_say_writes_a_word_to_hear(tmp_path: Path) -> None:
     (tmp_path / "voices.toml").write_text(
         '[narrator]\nvoice = "en-us"\n[lexicon]\nAudrey = "Aw-dree"\n'

@@ -127,6 +127,7 @@ def spoken_seconds(engine: WorkerEngine, text: str) -> float:
     return sum(engine.synthesize(piece, VOICE).seconds for piece in split_utterances(text))
 
 
+@pytest.mark.slow
 def test_one_long_paragraph_is_spoken_completely(bundled_engine: WorkerEngine) -> None:
     """20,000 characters without a line break (bench/speech.py: 100,000)."""
     text = prose(20_000)
@@ -135,6 +136,7 @@ def test_one_long_paragraph_is_spoken_completely(bundled_engine: WorkerEngine) -
     )
 
 
+@pytest.mark.slow
 def test_a_run_on_sentence_is_cut_at_words_and_spoken_completely(
     bundled_engine: WorkerEngine,
 ) -> None:
@@ -145,6 +147,7 @@ def test_a_run_on_sentence_is_cut_at_words_and_spoken_completely(
     )
 
 
+@pytest.mark.slow
 def test_many_short_paragraphs_are_spoken_completely(bundled_engine: WorkerEngine) -> None:
     """200 paragraphs, one utterance each (bench/speech.py: 1,000). The pauses between
     paragraphs are the render's own (voices.toml timing), so the comparison is of the speech:
@@ -156,6 +159,7 @@ def test_many_short_paragraphs_are_spoken_completely(bundled_engine: WorkerEngin
     )
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_utterance_costs_a_retry_not_the_audio() -> None:
     texts = [prose(1400, seed=n) for n in range(12)]
     with contextlib.closing(WorkerEngine()) as engine:
