@@ -1,4 +1,4 @@
-# Two commands for a new user: `make render` and `make test`.
+# Two commands for a new user: `make render` and `make test` (and `make test-quick` while editing).
 # Each creates .venv if needed and installs the project into it only when pyproject.toml changed
 # (the stamp file below), so a second run does not reinstall anything.
 
@@ -7,13 +7,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: render test lint clean-venv
+.PHONY: render test test-quick lint clean-venv
 
 render: $(STAMP)
 	$(BIN)/audiobook render
 
+# The whole suite, as CI runs it (.ci/run); the slowest tests are named at the end of its log.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
+
+# The edit loop: what is not marked slow (pyproject.toml): the unit tests and one end-to-end
+# render per engine, in about a minute.
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

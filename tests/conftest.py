@@ -9,9 +9,16 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+from audiobook.engines import espeak
+from audiobook.mastering import ffmpeg
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -21,6 +28,14 @@ REPO = Path(__file__).resolve().parent.parent
 # again in each child, as in a terminal.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Hypothesis fails a test whose examples are slow to make (its "too_slow" health check), and one
+# whose example takes longer than its deadline: on a loaded machine (CI beside other work, two
+# busy cores) both measure the machine, not the code. Neither is asked of any test here.
+settings.register_profile(
+    "any-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("any-machine")
 
 # The tests never touch the user's cache: one of their own, for this run (the CLI runs in child
 # processes, which inherit it).
@@ -97,3 +112,44 @@ def rendered_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("render", "--jobs", "2", cwd=folder)
     assert result.returncode == 0, result.stderr
     return folder
+
+
+@pytest.fixture
+def bundled_tools(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The ffmpeg and the libespeak-ng of the wheels (imageio-ffmpeg, espeakng-loader), whatever
+    the machine has installed (Debian's ffmpeg and espeak-ng, say): for a test whose claim holds
+    for those builds, such as the eSpeak reference. Through the documented variables, so that the
+    CLI's processes and the engine's workers use them too."""
+    monkeypatch.setenv(ffmpeg.ENV_VAR, "bundled")
+    monkeypatch.setenv(espeak.ESPEAK_ENV, "bundled")
+    for cached in (ffmpeg.find_ffmpeg, ffmpeg.ffmpeg_version):
+        cached.cache_clear()
+    yield
+    for cached in (ffmpeg.find_ffmpeg, ffmpeg.ffmpeg_version):
+        cached.cache_clear()  # found again as this process's environment says
+
+
+# How long a server that is starting may take to answer before the test gives up on it: not a
+# measure of anything, only a bound on a test that would otherwise hang.
+SERVER_START_LIMIT_S = 120.0
+
+
+def first_answer(url: str, server: subprocess.Popen[Any], **request: Any) -> Any:
+    """The first answer to a GET of URL from SERVER, a process that is starting: asked again
+    (every tenth of a second) until it answers, for as long as the process runs; an answer, or
+    an assertion that says how the server ended. However loaded the machine is, a server that
+    starts is waited for."""
+    import httpx
+
+    deadline = time.monotonic() + SERVER_START_LIMIT_S
+    with httpx.Client(timeout=10, trust_env=False) as http:
+        while True:
+            try:
+                return http.get(url, **request)
+            except httpx.TransportError as refused:
+                if server.poll() is not None:
+                    _, stderr = server.communicate()
+                    ended = f"the server ended ({server.returncode}): {stderr}"
+                    raise AssertionError(ended) from refused
+                assert time.monotonic() < deadline, f"{url} did not answer"
+                time.sleep(0.1)

@@ -1,20 +1,25 @@
 """The reference the engine is held to: the same text spoken the way the `espeak-ng` command line
 speaks it (`espeak-ng -v VOICE -s RATE -w out.wav TEXT`).
 
-The command line is used when it is installed. Otherwise the same library the engine uses is
-called the way the command line calls it: synchronous mode, the whole text in one call, with its
-real size (the command line's own code path, without pyttsx3). It runs in a child process, so
-that a crash in the library would show as a failure and not take the tests down.
+The command line is used when it is installed and the engine speaks with the system's library
+(the command line's own). Otherwise the library the engine loads (AUDIOBOOK_ESPEAK: the bundled
+one, or the one named) is called the way the command line calls it: synchronous mode, the whole
+text in one call, with its real size (the command line's own code path, without pyttsx3). It runs
+in a child process, so that a crash in the library would show as a failure and not take the
+tests down.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import wave
 from pathlib import Path
+
+from audiobook.engines.espeak import ESPEAK_ENV
 
 _CHILD = r"""
 import ctypes, sys, time
@@ -48,12 +53,19 @@ print(count[0] / sample_rate, time.perf_counter() - start)
 """
 
 
+def _command_line() -> str | None:
+    """espeak-ng's command line, if it speaks with the library the engine loads."""
+    if os.environ.get(ESPEAK_ENV, "").strip() not in ("", "system"):
+        return None  # the bundled library, or one named: the command line's is another
+    return shutil.which("espeak-ng")
+
+
 def speak_to_wav(text_file: Path, voice: str, rate: int, wav: Path) -> float | None:
     """`espeak-ng -v VOICE -s RATE -w WAV -f TEXT_FILE`, or the library the same way.
 
     Returns, for the library, how long it took without starting Python (None for the CLI).
     """
-    cli = shutil.which("espeak-ng")
+    cli = _command_line()
     if cli:
         cmd = [cli, "-v", voice, "-s", str(rate), "-w", str(wav), "-f", str(text_file)]
         subprocess.run(cmd, check=True)
@@ -75,7 +87,7 @@ def reference_seconds(text: str, voice: str, rate: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "text.txt"
         source.write_text(text, encoding="utf-8")
-        cli = shutil.which("espeak-ng")
+        cli = _command_line()
         if cli:
             out = Path(tmp) / "out.wav"
             subprocess.run(

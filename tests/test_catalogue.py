@@ -84,6 +84,7 @@ def test_a_bad_catalogue_file_says_what_is_wrong(tmp_path: Path, text: str, says
     assert str(listing) in str(raised.value)
 
 
+@pytest.mark.slow
 def test_a_folder_without_books_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     done = run_cli("catalogue", str(tmp_path / "empty"), cwd=tmp_path)
@@ -94,6 +95,7 @@ def test_a_folder_without_books_is_bad_input(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_a_bad_book_is_named_and_the_others_are_complete(tmp_path: Path) -> None:
     root = _books(tmp_path / "shelf", "good", "bad")
     (root / "bad" / "voices.toml").write_text("[narrator]\nrate = 9000\n", encoding="utf-8")
@@ -113,6 +115,7 @@ def test_a_bad_book_is_named_and_the_others_are_complete(tmp_path: Path) -> None
     assert checked.returncode == 0, checked.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -132,6 +135,7 @@ def test_cluster_options_that_cannot_work_are_bad_input(
     assert not (tmp_path / "audio").exists() or not list((tmp_path / "audio").iterdir())
 
 
+@pytest.mark.slow
 def test_a_scheduler_that_does_not_answer_is_bad_input(tmp_path: Path) -> None:
     write_book(tmp_path)
     quick = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}  # Dask's own: 30 s by default

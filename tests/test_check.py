@@ -96,6 +96,7 @@ DAMAGE: list[tuple[str, Callable[[Path], None], int, set[str]]] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("what", "damage", "n", "checks"), DAMAGE, ids=[d[0] for d in DAMAGE])
 def test_damage_is_found_and_named(
     book: Path, what: str, damage: Callable[[Path], None], n: int, checks: set[str]
@@ -148,6 +149,7 @@ def test_a_damaged_whole_book_file_is_found_by_its_output(
     assert failed(results) == found
 
 
+@pytest.mark.slow
 def test_swapped_files_are_found(book: Path) -> None:
     swap_first_two(book)
     code, results = check(book)
@@ -158,6 +160,7 @@ def test_swapped_files_are_found(book: Path) -> None:
         assert (chapter(book, n).name, "sha256") in found
 
 
+@pytest.mark.slow
 def test_quick_mode_finds_a_cut_file_without_decoding(book: Path) -> None:
     cut_second_half(chapter(book, 2))
     code, results = check(book, "--quick")
@@ -166,6 +169,7 @@ def test_quick_mode_finds_a_cut_file_without_decoding(book: Path) -> None:
     assert not {c["check"] for c in results} & {"decodes", "rms", "sha256"}
 
 
+@pytest.mark.slow
 def test_pinned_durations(book: Path, tmp_path: Path) -> None:
     pinned = tmp_path / "durations.json"
     code, _ = check(book, "--quick", "--save-expect", str(pinned))
@@ -180,6 +184,7 @@ def test_pinned_durations(book: Path, tmp_path: Path) -> None:
     assert failed(results) == {(name, "expected duration")}
 
 
+@pytest.mark.slow
 def test_junit_report_lists_every_chapter(book: Path, tmp_path: Path) -> None:
     report = tmp_path / "report.xml"
     strip_tags(chapter(book, 3))
@@ -198,6 +203,7 @@ def test_junit_report_lists_every_chapter(book: Path, tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("damage", "code", "message"),
     [
@@ -217,6 +223,7 @@ def test_bad_input_is_reported_against_the_right_file(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("option", "where", "says"),
     [

@@ -26,6 +26,7 @@ import pytest
 from tests.conftest import run_cli
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
+pytestmark = pytest.mark.slow
 
 DASK = Path(sys.executable).with_name("dask")
 PARAGRAPH = (

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
 from .conftest import run_cli
 from .readers.epub_builder import Doc, NavEntry, build_epub
 from .readers.test_epub import PROSE, cover_png
+
+pytestmark = pytest.mark.slow
 
 RUSSIAN = """\
 # Глава первая

@@ -15,9 +15,8 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -113,29 +112,7 @@ def assert_matches_its_manifest(out: Path) -> None:
     assert set(here) <= listed, f"not in the manifest: {sorted(set(here) - listed)}"
 
 
-class Watched:
-    """A render in a process of its own, as a user starts it, its progress read from stderr as
-    it comes; AT a line that contains WHEN, THEN is done (once)."""
-
-    def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "audiobook", "render", *args],
-            cwd=folder, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-
-    def run(self, when: str, then: Callable[[], None]) -> tuple[int, str]:
-        assert self.proc.stderr is not None
-        lines, done = [], False
-        for line in self.proc.stderr:
-            lines.append(line)
-            if not done and when in line:
-                then()
-                done = True
-        assert done, "".join(lines)
-        return self.proc.wait(timeout=300), "".join(lines)
-
-
+@pytest.mark.slow
 def test_a_render_into_a_full_disk_says_so_in_one_line_and_resumes_elsewhere(
     rendered_book: Path, tmp_path: Path, tiny_disk: Path
 ) -> None:
@@ -204,6 +181,7 @@ def test_disk_faults_name_the_real_file_and_what_to_do(code: int, hint: str) -> 
 # --- the cache: a full or read-only one is not fatal --------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_render_with_its_cache_on_a_full_disk_completes_with_one_warning(
     rendered_book: Path, tmp_path: Path, tiny_disk: Path
 ) -> None:
@@ -254,6 +232,7 @@ def render_again(folder: Path, reference: Path, env: dict[str, str] | None = Non
     assert digests(folder / "audio") == digests(reference)
 
 
+@pytest.mark.slow
 def test_a_read_only_cache_serves_what_it_holds(
     tmp_path: Path, disk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -293,21 +272,35 @@ def digests_of_tree(folder: Path) -> dict[str, str]:
 # --- the output folder: read-only halfway, or removed --------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_folder_made_read_only_halfway_keeps_its_earlier_files(
-    rendered_book: Path, tmp_path: Path, disk: Path
+    rendered_book: Path, tmp_path: Path, disk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A new user's render into a folder that holds the last render, made read-only (remounted)
-    once chapter 1 is done, watching the progress on stderr."""
+    as chapter 2 begins, chapter 1 written: in the render's own progress, so that the render
+    cannot get ahead of it."""
     write_book(tmp_path)
     out = disk / "audio"
     shutil.copytree(rendered_book / "audio", out)
     before = digests(out, manifest=True)
-    env = {"AUDIOBOOK_CACHE": str(tmp_path / "cache")}  # chapters take time to speak
-    watched = Watched(tmp_path, "--out", str(out), "--jobs", "1", env=env)
-    code, stderr = watched.run("chapter 1 done", lambda: remount(disk, "ro"))
-    assert code == 1, stderr
-    assert "Traceback" not in stderr
-    said = [line for line in stderr.splitlines() if line.startswith("audiobook: ")]
+    env = {"AUDIOBOOK_CACHE": str(tmp_path / "cache")}  # every chapter made, none from a cache
+    event = RenderProgress.event
+
+    def read_only_from_chapter_2(self: RenderProgress, kind: str, *args: object) -> None:
+        if kind == "start" and args[0] == 2:  # in the chapter's thread: chapter 1 is written
+            remount(disk, "ro")
+        event(self, kind, *args)
+
+    monkeypatch.setattr(RenderProgress, "event", read_only_from_chapter_2)
+    result = CliRunner().invoke(
+        cli.app,
+        ["render", str(tmp_path / "text"), "--out", str(out), "--voices",
+         str(tmp_path / "voices.toml"), "--quiet", "--jobs", "1"],
+        env=env,
+    )  # fmt: skip
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.stderr
+    said = one_line_each(result.stderr)
     ro = "read-only file system; the file system is read-only: write to another folder"
     assert said[0] == "audiobook: the whole-book files were not built: some chapters failed"
     assert said[1].startswith(f"audiobook: chapter 2 (The Storm) failed: {out}/02-the-storm.")
@@ -323,6 +316,7 @@ def test_a_folder_made_read_only_halfway_keeps_its_earlier_files(
     assert digests(out) == digests(rendered_book / "audio")
 
 
+@pytest.mark.slow
 def test_the_output_folder_removed_mid_render_is_said_and_the_next_render_completes(
     rendered_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -354,6 +348,7 @@ def test_the_output_folder_removed_mid_render_is_said_and_the_next_render_comple
 # --- ffmpeg: missing, not ffmpeg, killed mid-encode ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_ffmpeg_missing_is_exit_2_with_what_to_install(rendered_book: Path, tmp_path: Path) -> None:
     write_book(tmp_path)
     not_ffmpeg = tmp_path / "bin" / "ffmpeg"
@@ -387,6 +382,7 @@ def test_ffmpeg_missing_is_exit_2_with_what_to_install(rendered_book: Path, tmp_
     render_again(tmp_path, rendered_book / "audio")
 
 
+@pytest.mark.slow
 def test_ffmpeg_killed_mid_encode_fails_its_chapter_alone(
     rendered_book: Path, tmp_path: Path
 ) -> None:
@@ -420,6 +416,7 @@ def test_ffmpeg_killed_mid_encode_fails_its_chapter_alone(
 # --- the engine: its library, its temporary folder -----------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_missing_or_broken_engine_library_is_exit_2_with_what_to_do(
     rendered_book: Path, tmp_path: Path
 ) -> None:
@@ -452,6 +449,7 @@ def workers_started() -> None:
         engine.voices()
 
 
+@pytest.mark.slow
 def test_a_full_temporary_folder_fails_the_chapter_in_one_line_not_a_hang(
     rendered_book: Path, tmp_path: Path, tiny_disk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -493,6 +491,7 @@ def test_a_full_temporary_folder_fails_piper_in_one_line(tiny_disk: Path) -> Non
     assert not wav.exists() or wav.stat().st_size < len(samples)  # never a whole WAV
 
 
+@pytest.mark.slow
 def test_a_long_tmpdir_still_renders_the_same_bytes(rendered_book: Path, tmp_path: Path) -> None:
     # The engine's fork server listens on a socket in TMPDIR, whose path may hold 107 bytes:
     # under a longer TMPDIR (a CI runner's, a cluster worker's) the workers are spawned instead.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -12,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from audiobook.mastering import ffmpeg
 from audiobook.mastering.levels import measure_file
+from audiobook.pipeline.render import lock_out_dir
 
 from .conftest import SMALL_BOOK, run_cli, write_book
+
+pytestmark = pytest.mark.slow
 
 
 def manifest_of(folder: Path) -> dict:
@@ -113,6 +118,31 @@ def assert_nothing_partial(audio: Path) -> None:
         assert measure_file(mp3).errors == ()
 
 
+class HeldEncodes:
+    """An ffmpeg (the real one, behind a script) that holds every MP3 encode started once
+    HOLD_AFTER exists until the test lets go: a render that cannot finish before the test has
+    done what it does halfway, however fast it runs."""
+
+    def __init__(self, folder: Path, hold_after: Path) -> None:
+        folder.mkdir(parents=True)
+        self.released = folder / "released"
+        script = folder / "ffmpeg"
+        script.write_text(
+            "#!/bin/sh\n"
+            'case "$*" in *libmp3lame*)\n'
+            f"  if [ -e {shlex.quote(str(hold_after))} ]; then\n"
+            f"    while [ ! -e {shlex.quote(str(self.released))} ]; do sleep 0.05; done\n"
+            "  fi;;\nesac\n"
+            f'exec {shlex.quote(ffmpeg.find_ffmpeg())} "$@"\n'
+        )
+        script.chmod(0o755)
+        # The same `-version` as the real one: the same cache keys.
+        self.env = {ffmpeg.ENV_VAR: str(script)}
+
+    def release(self) -> None:
+        self.released.touch()
+
+
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGKILL, -9)])
 def test_an_interrupted_render_resumes_to_the_same_bytes(
     tmp_path: Path, cache: dict[str, str], sig: signal.Signals, code: int
@@ -123,9 +153,14 @@ def test_an_interrupted_render_resumes_to_the_same_bytes(
 
     folder = tmp_path / "book"
     write_book(folder, text=LONGER_BOOK)
-    proc = start_render(folder, cache)
-    wait_for(proc, "chapter 2 done")
-    os.killpg(proc.pid, sig)  # Ctrl-C in a terminal, or kill -9, to the whole process tree
+    # One chapter at a time, in order: chapter 3's encode waits until the signal has been sent.
+    held = HeldEncodes(tmp_path / "held", hold_after=folder / "audio" / "02-part-2.mp3")
+    proc = start_render(folder, {**cache, **held.env})
+    try:
+        wait_for(proc, "chapter 2 done")
+        os.killpg(proc.pid, sig)  # Ctrl-C in a terminal, or kill -9, to the whole process tree
+    finally:
+        held.release()  # whatever outlived the signal finishes (nothing hangs on the test)
     assert proc.wait(timeout=60) == code
     assert_nothing_partial(folder / "audio")
 
@@ -137,16 +172,20 @@ def test_an_interrupted_render_resumes_to_the_same_bytes(
 def test_a_second_render_into_a_busy_folder_is_refused(
     tmp_path: Path, cache: dict[str, str]
 ) -> None:
-    write_book(tmp_path, text=LONGER_BOOK)
-    first = start_render(tmp_path, cache)
-    wait_for(first, "chapter 1 done")
-    second = run_cli("render", cwd=tmp_path, env=cache)
+    """The folder held as a render holds it (its lock, taken here rather than by a render
+    racing this one): the second render is refused before it writes anything, and renders once
+    the folder is free."""
+    write_book(tmp_path, text="# One\n\nA short chapter.\n")
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    with lock_out_dir(audio):
+        second = run_cli("render", cwd=tmp_path, env=cache)
     assert second.returncode == 2
-    assert "another render is writing to this folder" in second.stderr
     assert "Traceback" not in second.stderr
-    assert first.stderr is not None
-    first.stderr.read()  # let it finish: it was not disturbed
-    assert first.wait(timeout=120) == 0
+    (line,) = second.stderr.strip().splitlines()
+    assert "another render is writing to this folder" in line
+    assert not list(audio.iterdir())
+    assert [c["cached"] for c in render(tmp_path, cache)["chapters"]] == [False]
     assert run_cli("check", "audio", cwd=tmp_path).returncode == 0
 
 

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -19,7 +18,9 @@ import httpx
 import pytest
 
 from . import debian
-from .conftest import SMALL_META, run_cli, write_book
+from .conftest import SMALL_META, first_answer, run_cli, write_book
+
+pytestmark = pytest.mark.slow
 
 BASE = "https://example.org/harbour/"
 
@@ -78,12 +79,7 @@ def served(site: Path) -> Iterator[str]:
     server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        for _ in range(100):  # up to 10 s for the server to answer
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        assert first_answer(url, server).status_code == 200
         yield url
     finally:
         server.send_signal(signal.SIGINT)

@@ -13,9 +13,16 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4
 
+from audiobook.check.book import (
+    DURATION_TOLERANCE_S,
+    FRAMING_TOLERANCE_S,
+    MARK_TOLERANCE_S,
+    NOISE_FLOOR_RANGE,
+)
 from audiobook.formats.tags import mp3_info, read_tags
 from audiobook.mastering import ffmpeg
-from audiobook.mastering.levels import measure_file
+from audiobook.mastering.levels import Levels, measure_file
+from audiobook.mastering.profiles import PROFILES
 
 from .conftest import SMALL_META, run_cli, write_book
 
@@ -24,6 +31,19 @@ TITLES = ["The Harbour", "The Storm", "The Return"]
 
 def manifest_of(folder: Path) -> dict:
     return json.loads((folder / "audio" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def meets_the_profile(levels: Levels, profile_name: str) -> bool:
+    """The levels `check` demands of a chapter of that profile (its RMS within 1 dB of the
+    target, its peak and noise floor): the same bounds as check's, never tighter, so that an
+    ffmpeg other than the bundled one (Debian's) passes here whenever check passes it."""
+    profile = PROFILES[profile_name]
+    floor_low, floor_high = NOISE_FLOOR_RANGE
+    return (
+        profile.rms_db - 1.0 <= levels.rms_db <= profile.rms_db + 1.0
+        and levels.peak_db <= profile.max_peak_db
+        and floor_low < levels.noise_floor_db <= floor_high
+    )
 
 
 def test_render_writes_one_mp3_per_chapter_and_a_manifest(rendered_book: Path) -> None:
@@ -48,8 +68,11 @@ def test_every_chapter_decodes_to_its_manifest_duration(rendered_book: Path) -> 
     for chapter in manifest_of(rendered_book)["chapters"]:
         path = rendered_book / "audio" / chapter["file"]
         decoded = measure_file(path)  # raises if ffmpeg cannot decode it to the end
-        assert decoded.seconds * 1000 == pytest.approx(chapter["duration_ms"], abs=100)
-        assert MP3(path).info.length * 1000 == pytest.approx(chapter["duration_ms"], abs=100)
+        seconds = chapter["duration_ms"] / 1000
+        # check's tolerance: how the decoder counts the encoder's delay and padding varies
+        # between ffmpeg builds.
+        assert decoded.seconds == pytest.approx(seconds, abs=DURATION_TOLERANCE_S)
+        assert MP3(path).info.length == pytest.approx(seconds, abs=DURATION_TOLERANCE_S)
         assert hashlib.sha256(path.read_bytes()).hexdigest() == chapter["sha256"]
         # Head room tone, title, pause, text, tail: longer than the text alone.
         assert chapter["duration_ms"] > chapter["words"] / 190 * 60_000
@@ -62,9 +85,7 @@ def test_every_chapter_meets_the_acx_profile(rendered_book: Path) -> None:
         assert (info.sample_rate, info.channels, info.bitrate) == (44100, 1, 192000)
         assert info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN)
         levels = measure_file(path)
-        assert -21.0 <= levels.rms_db <= -19.0, levels
-        assert levels.peak_db <= -3.0, levels
-        assert -90.0 < levels.noise_floor_db <= -60.0, levels
+        assert meets_the_profile(levels, "acx"), levels
 
 
 def test_every_chapter_is_tagged(rendered_book: Path) -> None:
@@ -81,6 +102,7 @@ def test_every_chapter_is_tagged(rendered_book: Path) -> None:
         assert tags["TLAN"] == "eng"
 
 
+@pytest.mark.slow
 def test_rendering_again_gives_identical_files(rendered_book: Path, tmp_path: Path) -> None:
     write_book(tmp_path)
     result = run_cli("render", "--jobs", "1", cwd=tmp_path)
@@ -96,6 +118,7 @@ def test_rendering_again_gives_identical_files(rendered_book: Path, tmp_path: Pa
         assert hashlib.sha256((tmp_path / "audio" / name).read_bytes()).hexdigest() == digest
 
 
+@pytest.mark.slow
 def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
     write_book(tmp_path, text="# Only\n\nOne short chapter to speak.\n")
     result = run_cli("render", "--json", cwd=tmp_path)
@@ -106,6 +129,7 @@ def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
     assert "chapter 1: Only" in result.stderr  # progress goes to stderr
 
 
+@pytest.mark.slow
 def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:
     write_book(tmp_path, text="# One\n\nFirst.\n\n# Two\n\nSecond.\n")
     assert run_cli("render", cwd=tmp_path).returncode == 0
@@ -122,6 +146,7 @@ def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [
@@ -152,6 +177,7 @@ def test_bad_input_is_one_line_exit_2_no_traceback(tmp_path: Path, setup, expect
     assert not (tmp_path / "audio" / "manifest.json").exists()
 
 
+@pytest.mark.slow
 def test_chapters_json_matches_the_contract(tmp_path: Path) -> None:
     write_book(tmp_path)
     result = run_cli("chapters", "--json", cwd=tmp_path)
@@ -169,6 +195,7 @@ def test_chapters_json_matches_the_contract(tmp_path: Path) -> None:
     assert first["estimated_seconds"] == pytest.approx((36 + title_words) / 190 * 60, abs=0.1)
 
 
+@pytest.mark.slow
 def test_chapters_table_and_voices_list(tmp_path: Path) -> None:
     write_book(tmp_path, meta=SMALL_META)
     table = run_cli("chapters", cwd=tmp_path)
@@ -192,16 +219,32 @@ def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
 
 @pytest.mark.parametrize("suffix", [".m4b", ".mp3"])
 def test_single_file_books_have_the_chapters_in_order(rendered_book: Path, suffix: str) -> None:
+    """The chapters as players list them (ffmpeg reads them), held to what `check` holds the
+    book files to: each where the manifest says (MARK_TOLERANCE_S) and as long as its chapter
+    file within its container's framing (an MP3 is whole 26 ms frames: MARK_TOLERANCE_S; an M4B
+    whole AAC frames and the next chapter's encoder delay: FRAMING_TOLERANCE_S, so that its
+    chapters drift from the MP3s' running sum by a few milliseconds each, more or less with
+    another ffmpeg's AAC encoder)."""
     manifest = manifest_of(rendered_book)
-    path = rendered_book / "audio" / f"the-harbour-book{suffix}"
+    name = f"the-harbour-book{suffix}"
+    path = rendered_book / "audio" / name
+    recorded = manifest["book"]["chapters"][name]
     chapters = ffmpeg_chapters(path)
     assert [c[2] for c in chapters] == TITLES
+    framing = MARK_TOLERANCE_S if suffix == ".mp3" else FRAMING_TOLERANCE_S
     elapsed = 0.0
-    for (start, end, _), chapter in zip(chapters, manifest["chapters"], strict=True):
-        assert start == pytest.approx(elapsed, abs=0.05)  # the running sum of the chapters
+    for (start, end, _), mark, chapter in zip(
+        chapters, recorded, manifest["chapters"], strict=True
+    ):
+        assert start == pytest.approx(mark["start_ms"] / 1000, abs=MARK_TOLERANCE_S)
+        assert end == pytest.approx(mark["end_ms"] / 1000, abs=MARK_TOLERANCE_S)
+        length = (mark["end_ms"] - mark["start_ms"]) / 1000
+        assert length == pytest.approx(chapter["duration_ms"] / 1000, abs=framing)
+        if suffix == ".mp3":  # the chapter files' frames, copied: their running sum
+            assert start == pytest.approx(elapsed, abs=MARK_TOLERANCE_S)
         elapsed += chapter["duration_ms"] / 1000
-        assert end == pytest.approx(elapsed, abs=0.05)
-    assert measure_file(path).seconds == pytest.approx(elapsed, abs=0.1)
+    end = recorded[-1]["end_ms"] / 1000
+    assert measure_file(path).seconds == pytest.approx(end, abs=DURATION_TOLERANCE_S)
 
 
 def test_single_file_books_are_tagged(rendered_book: Path) -> None:
@@ -245,6 +288,7 @@ def test_playlist_and_audiobookshelf_metadata(rendered_book: Path) -> None:
     assert meta["chapters"][1]["start"] == meta["chapters"][0]["end"]
 
 
+@pytest.mark.slow
 def test_cover_art_and_the_listener_profile(tmp_path: Path) -> None:
     write_book(tmp_path, text="# Only\n\nOne short chapter to speak, with a cover.\n")
     png = base64.b64decode(
@@ -260,9 +304,10 @@ def test_cover_art_and_the_listener_profile(tmp_path: Path) -> None:
     assert bytes(MP4(tmp_path / "audio" / "the-harbour-book.m4b")["covr"][0]) == png
     assert mp3_info(chapter).bitrate == 64000
     levels = measure_file(chapter)
-    assert -20.0 <= levels.rms_db <= -18.0 and levels.peak_db <= -1.0, levels
+    assert meets_the_profile(levels, "listener"), levels
 
 
+@pytest.mark.slow
 def test_characters_lexicon_and_an_unknown_voice(tmp_path: Path) -> None:
     write_book(
         tmp_path,
@@ -280,6 +325,7 @@ def test_characters_lexicon_and_an_unknown_voice(tmp_path: Path) -> None:
     assert "'hater', which voices.toml does not define (characters: hatter)" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "voice", "language"), [("de-die-verwandlung.txt", "de", "deu")])
 def test_a_german_book_is_read_with_a_german_voice(
     tmp_path: Path, name: str, voice: str, language: str
@@ -297,6 +343,7 @@ def test_a_german_book_is_read_with_a_german_voice(
     assert read_tags(tmp_path / "audio" / manifest["chapters"][0]["file"])["TLAN"] == language
 
 
+@pytest.mark.slow
 def test_french_picks_a_french_voice(tmp_path: Path) -> None:
     (tmp_path / "voices.toml").write_text("[narrator]\nrate = 220\n")
     source = Path(__file__).parent / "fixtures" / "corpus" / "fr-le-horla.txt"
@@ -307,6 +354,7 @@ def test_french_picks_a_french_voice(tmp_path: Path) -> None:
     assert manifest_of(tmp_path)["voice"]["id"] == "fr"
 
 
+@pytest.mark.slow
 def test_say_writes_a_word_to_hear(tmp_path: Path) -> None:
     (tmp_path / "voices.toml").write_text(
         '[narrator]\nvoice = "en-us"\n[lexicon]\nAudrey = "Aw-dree"\n'

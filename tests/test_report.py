@@ -15,6 +15,8 @@ from audiobook.mastering import ffmpeg
 from . import debian
 from .conftest import run_cli
 
+pytestmark = pytest.mark.slow
+
 
 class _Page(html.parser.HTMLParser):
     """What the browser's DOM holds: chapter sections, their plots, which ones fail."""

@@ -58,6 +58,7 @@ def test_env_var_names_the_ffmpeg(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         ffmpeg.find_ffmpeg()
 
 
+@pytest.mark.slow
 def test_render_uses_the_ffmpeg_the_user_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -51,6 +51,8 @@ from audiobook.pipeline import render
 from .conftest import write_book
 from .test_pipeline import FakeEngine
 
+pytestmark = pytest.mark.slow
+
 SRC = Path(__file__).resolve().parent.parent / "src" / "audiobook"
 TESTS = Path(__file__).resolve().parent
 HERE = "tests/test_write_sites.py::test_a_fault_at_the_site"

@@ -7,8 +7,6 @@ import hashlib
 import os
 import random
 import signal
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +18,7 @@ from audiobook.engines.interface import split_utterances
 from audiobook.engines.worker import WorkerEngine, plausible_seconds
 
 from ..espeak_reference import reference_seconds
+from .killing import WorkerKiller
 
 VOICE = Voice(voice="en-us", rate=175)
 SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs into the forest."
@@ -27,6 +26,15 @@ SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs into t
 
 @pytest.fixture
 def engine() -> Iterator[WorkerEngine]:
+    with contextlib.closing(WorkerEngine(timeout=30)) as engine:
+        yield engine
+
+
+@pytest.fixture
+def bundled_engine(bundled_tools: None) -> Iterator[WorkerEngine]:
+    """The engine on the bundled libespeak-ng, whatever the machine has: the reference
+    (espeak_reference) is then that library too, and the 3 % it is held to are the bundled
+    build's."""
     with contextlib.closing(WorkerEngine(timeout=30)) as engine:
         yield engine
 
@@ -119,52 +127,47 @@ def spoken_seconds(engine: WorkerEngine, text: str) -> float:
     return sum(engine.synthesize(piece, VOICE).seconds for piece in split_utterances(text))
 
 
-def test_one_long_paragraph_is_spoken_completely(engine: WorkerEngine) -> None:
+@pytest.mark.slow
+def test_one_long_paragraph_is_spoken_completely(bundled_engine: WorkerEngine) -> None:
     """20,000 characters without a line break (bench/speech.py: 100,000)."""
     text = prose(20_000)
-    assert spoken_seconds(engine, text) == pytest.approx(
+    assert spoken_seconds(bundled_engine, text) == pytest.approx(
         reference_seconds(text, "en-us", VOICE.rate), rel=0.03
     )
 
 
-def test_a_run_on_sentence_is_cut_at_words_and_spoken_completely(engine: WorkerEngine) -> None:
+@pytest.mark.slow
+def test_a_run_on_sentence_is_cut_at_words_and_spoken_completely(
+    bundled_engine: WorkerEngine,
+) -> None:
     text = " ".join(["and then the wind rose over the harbour"] * 400)  # no punctuation at all
     assert len(split_utterances(text)) > 5
-    assert spoken_seconds(engine, text) == pytest.approx(
+    assert spoken_seconds(bundled_engine, text) == pytest.approx(
         reference_seconds(text, "en-us", VOICE.rate), rel=0.03
     )
 
 
-def test_many_short_paragraphs_are_spoken_completely(engine: WorkerEngine) -> None:
+@pytest.mark.slow
+def test_many_short_paragraphs_are_spoken_completely(bundled_engine: WorkerEngine) -> None:
     """200 paragraphs, one utterance each (bench/speech.py: 1,000). The pauses between
     paragraphs are the render's own (voices.toml timing), so the comparison is of the speech:
     the command line reading the paragraphs one line each."""
     paragraphs = [prose(120, seed=n) for n in range(200)]
-    ours = sum(engine.synthesize(p, VOICE).seconds for p in paragraphs)
+    ours = sum(bundled_engine.synthesize(p, VOICE).seconds for p in paragraphs)
     assert ours == pytest.approx(
         reference_seconds("\n".join(paragraphs), "en-us", VOICE.rate), rel=0.03
     )
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_utterance_costs_a_retry_not_the_audio() -> None:
     texts = [prose(1400, seed=n) for n in range(12)]
     with contextlib.closing(WorkerEngine()) as engine:
         undisturbed = [engine.synthesize(t, VOICE).pcm for t in texts]
     with contextlib.closing(WorkerEngine()) as engine:
-        engine.voices()  # the worker is up, and has spoken nothing yet
-        started = threading.Event()
-
-        def kill_soon() -> None:
-            started.wait()
-            time.sleep(0.05)
-            os.kill(engine._process.pid, signal.SIGKILL)
-
-        killer = threading.Thread(target=kill_soon)
-        killer.start()
-        disturbed = []
-        for t in texts:
-            started.set()
-            disturbed.append(engine.synthesize(t, VOICE).pcm)
-        killer.join()
-        assert engine.retries >= 1
+        # Killed with the fifth utterance under way: the new worker says the four before it
+        # again (espeak's output depends on what its process has spoken), then the fifth.
+        killer = WorkerKiller(engine, nth=5)
+        disturbed = [engine.synthesize(t, VOICE).pcm for t in texts]
+        assert killer.killed and engine.retries == 1
     assert disturbed == undisturbed  # every utterance, and bit for bit

@@ -23,6 +23,8 @@ from audiobook.mastering import ffmpeg
 from ..conftest import SMALL_BOOK, run_cli, write_book
 from ..readers import epub_builder as eb
 
+pytestmark = pytest.mark.slow
+
 ENGINES = {
     "espeak": '[narrator]\nengine = "espeak"\nvoice = "en-us"\nrate = 190\n',
     "piper": '[narrator]\nengine = "piper"\nvoice = "en_US-joe-medium"\n',
