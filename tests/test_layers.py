@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import REPO
 
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
@@ -50,6 +52,7 @@ def test_a_wing_importing_upwards_or_sideways_breaks_the_contract(tmp_path: Path
     assert "inside a room BROKEN" in result.stdout  # and the upward import made a cycle
 
 
+@pytest.mark.slow  # 10 s of the edit loop's minute: `make lint` runs it there
 def test_the_package_type_checks() -> None:
     """mypy (pyproject.toml's [tool.mypy], pydantic's plugin) finds no error in src/: the same
     check as `make lint`, here so that CI holds it too."""
