@@ -286,10 +286,11 @@ def test_a_folder_made_read_only_halfway_keeps_its_earlier_files(
     env = {"AUDIOBOOK_CACHE": str(tmp_path / "cache")}  # every chapter made, none from a cache
     event = RenderProgress.event
 
-    def read_only_from_chapter_2(self: RenderProgress, kind: str, *args: object) -> None:
-        if kind == "start" and args[0] == 2:  # in the chapter's thread: chapter 1 is written
+    def read_only_from_chapter_2(self: RenderProgress, happened: ProgressEvent) -> None:
+        if isinstance(happened, ChapterStarted) and happened.index == 2:
+            assert (out / "01-the-harbour.mp3").exists()  # in chapter 2's thread: 1 is written
             remount(disk, "ro")
-        event(self, kind, *args)
+        event(self, happened)
 
     monkeypatch.setattr(RenderProgress, "event", read_only_from_chapter_2)
     result = CliRunner().invoke(
