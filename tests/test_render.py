@@ -18,6 +18,7 @@ from audiobook.check.book import (
     FRAMING_TOLERANCE_S,
     MARK_TOLERANCE_S,
     NOISE_FLOOR_RANGE,
+    RMS_TOLERANCE_DB,
 )
 from audiobook.formats.tags import mp3_info, read_tags
 from audiobook.mastering import ffmpeg
@@ -34,13 +35,13 @@ def manifest_of(folder: Path) -> dict:
 
 
 def meets_the_profile(levels: Levels, profile_name: str) -> bool:
-    """The levels `check` demands of a chapter of that profile (its RMS within 1 dB of the
-    target, its peak and noise floor): the same bounds as check's, never tighter, so that an
+    """The levels `check` demands of a chapter of that profile (its RMS within RMS_TOLERANCE_DB
+    of the target, its peak and noise floor): the same bounds as check's, never tighter, so that an
     ffmpeg other than the bundled one (Debian's) passes here whenever check passes it."""
     profile = PROFILES[profile_name]
     floor_low, floor_high = NOISE_FLOOR_RANGE
     return (
-        profile.rms_db - 1.0 <= levels.rms_db <= profile.rms_db + 1.0
+        abs(levels.rms_db - profile.rms_db) <= RMS_TOLERANCE_DB
         and levels.peak_db <= profile.max_peak_db
         and floor_low < levels.noise_floor_db <= floor_high
     )

@@ -46,6 +46,8 @@ __all__ = [
 
 DURATION_TOLERANCE_S = 0.25
 NOISE_FLOOR_RANGE = (-90.0, -60.0)  # ACX: at most -60 dBFS, and not digital silence
+# A chapter's RMS may land this far from its profile's target (ACX allows -23 to -18 dBFS).
+RMS_TOLERANCE_DB = 1.0
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,7 @@ def _check_chapter(
         f"decoded {levels.seconds:.2f} s of {info.seconds:.2f} s"
         + (f"; ffmpeg: {levels.errors[0]}" if levels.errors else ""),
     )
-    low, high = profile.rms_db - 1.0, profile.rms_db + 1.0
+    low, high = profile.rms_db - RMS_TOLERANCE_DB, profile.rms_db + RMS_TOLERANCE_DB
     yield Result(
         name,
         "rms",

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from audiobook import __version__
-from audiobook.check.book import NOISE_FLOOR_RANGE, plausible_seconds
+from audiobook.check.book import NOISE_FLOOR_RANGE, RMS_TOLERANCE_DB, plausible_seconds
 from audiobook.check.results import Result
 from audiobook.core.audio import clock
 from audiobook.core.errors import InputError
@@ -146,7 +146,7 @@ def _chapter_plot(levels: Levels, profile: Profile, failing: bool) -> str:
     # Minutes on the time axis, or seconds for a chapter shorter than two minutes.
     unit, per = ("seconds", 1.0) if levels.seconds < 120 else ("minutes", 60.0)
     times = [(n + 0.5) * step / per for n in range(len(levels.series_db))]
-    low, high = profile.rms_db - 1.0, profile.rms_db + 1.0
+    low, high = profile.rms_db - RMS_TOLERANCE_DB, profile.rms_db + RMS_TOLERANCE_DB
     floor_low, floor_high = NOISE_FLOOR_RANGE
     ax.axhspan(low, high, color=_BAND, label=f"RMS {low:g} to {high:g}")
     ax.axhspan(floor_low, floor_high, color="#eeeeee", label="noise floor allowed")
