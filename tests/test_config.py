@@ -36,8 +36,8 @@ def test_missing_voices_file_means_defaults(tmp_path: Path) -> None:
         ("[timing]\ntail = 100\n", "timing.tail"),
         ("[narrator\nvoice = 1", "not valid TOML"),
         (
-            "[narrator]\nengine = 'kokoro'\n",
-            "narrator.engine: Input should be 'espeak' or 'piper' (got 'kokoro')",
+            "[narrator]\nengine = 'festival'\n",
+            "narrator.engine: Input should be 'espeak', 'kokoro' or 'piper' (got 'festival')",
         ),
         ("[characters.hatter]\nengine = ''\nvoice = 'en-gb'\n", "characters.hatter.engine"),
     ],
@@ -55,10 +55,10 @@ def test_bad_values_name_the_file_and_the_key(tmp_path: Path, text: str, expecte
 def test_an_engine_is_one_the_loader_knows(tmp_path: Path) -> None:
     """Core knows no engine: the names are the registry's, handed in by whoever loads the file;
     a Literal would have had to be written out again here."""
-    path = write(tmp_path, "[narrator]\nengine = 'kokoro'\nvoice = 'af_heart'\n")
-    assert load_cast(path, ("kokoro", *ENGINES)).narrator.engine == "kokoro"
-    with pytest.raises(InputError, match="Input should be 'espeak', 'kokoro' or 'piper'"):
-        load_cast(write(tmp_path, "[narrator]\nengine = 'festival'\n"), ("kokoro", *ENGINES))
+    path = write(tmp_path, "[narrator]\nengine = 'tiny'\nvoice = 't1'\n")
+    assert load_cast(path, ("tiny", *ENGINES)).narrator.engine == "tiny"
+    with pytest.raises(InputError, match="Input should be 'espeak', 'kokoro', 'piper' or 'tiny'"):
+        load_cast(write(tmp_path, "[narrator]\nengine = 'festival'\n"), ("tiny", *ENGINES))
 
 
 def test_characters_need_a_voice_and_a_plain_name(tmp_path: Path) -> None:

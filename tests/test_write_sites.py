@@ -203,7 +203,7 @@ SITES: dict[str, tuple[str, ...]] = {
     "audiobook.engines.piper:Backend.save": (
         f"{FAULTS}::test_a_full_temporary_folder_fails_piper_in_one_line",
     ),
-    "audiobook.engines.piper:_PaceMemo.put": (
+    "audiobook.engines.neural:PaceMemo.put": (
         "tests/test_write_sites.py::test_a_pace_memo_that_cannot_be_written_is_measured_again",
     ),
     "audiobook.engines.piper_graph:patched_model": (
@@ -916,13 +916,13 @@ COMMANDS: dict[str, Render] = {
 def test_a_pace_memo_that_cannot_be_written_is_measured_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, killer: Path
 ) -> None:
-    from audiobook.engines import piper
+    from audiobook.engines import neural, piper
 
     monkeypatch.setenv("AUDIOBOOK_CACHE", str(tmp_path / "cache"))
-    case = Case(("audiobook.engines.piper:_PaceMemo.put",), fault=EROFS)
+    case = Case(("audiobook.engines.neural:PaceMemo.put",), fault=EROFS)
     injector = Injector(case, {}, killer)
     injector.install(monkeypatch)
-    memo = piper._PaceMemo()
+    memo = neural.PaceMemo(piper.PACE_MEMO)
     injector.active = True
     memo.put("joe-medium at 1.0", 192.0)  # no error: measured again next time
     injector.active = False

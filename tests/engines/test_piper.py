@@ -162,11 +162,11 @@ def _pcm_sha(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def piper_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small book rendered with the default engine with Piper installed: no voice named,
-    so the book's language picks joe-medium. Piper's one end-to-end render in the quick tier."""
+    """The small book rendered by Piper, no voice named, so the book's language picks
+    joe-medium among Piper's voices. Piper's one end-to-end render in the quick tier."""
     folder = tmp_path_factory.mktemp("piper")
     write_book(folder, text=SMALL_BOOK)
-    (folder / "voices.toml").write_text("[narrator]\nvolume = 1.0\n", encoding="utf-8")
+    (folder / "voices.toml").write_text('[narrator]\nengine = "piper"\n', encoding="utf-8")
     result = run_cli("render", "--jobs", "2", cwd=folder)
     assert result.returncode == 0, result.stderr
     return folder

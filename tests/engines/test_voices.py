@@ -163,7 +163,14 @@ def test_a_new_engine_is_one_module_and_one_line_in_the_registry(
             raise InputError(f"{where}.pitch: Tiny has none", path=str(source))
         return voice.model_copy(update={"rate": voice.rate or 123})
 
+    def compose(name: str, listed: Sequence[VoiceInfo]) -> str | None:
+        return None
+
+    def offer(language: str) -> str | None:
+        return None
+
     module.voice_names, module.voice_file, module.settings = voice_names, voice_file, settings
+    module.compose, module.offer, module.REAL_TIME = compose, offer, 50.0
     monkeypatch.setitem(sys.modules, module.__name__, module)
     monkeypatch.setattr(engines, "ENGINES", {"tiny": module.__name__, **engines.ENGINES})
     monkeypatch.setattr("audiobook.engines.voices.ENGINES", engines.ENGINES)

@@ -56,6 +56,7 @@ class Limits:
     max_minutes: float = 120.0
     expect: dict[str, float] | None = None  # pinned durations in seconds, by file
     tolerance: float = 0.02  # relative, for pinned durations
+    allow_draft: bool = False  # a draft render (render --draft) passes
 
 
 def check_book(
@@ -75,6 +76,14 @@ def check_book(
     results: list[Result] = []
     chapters = manifest.chapters
     results += _check_numbering(chapters)
+    if manifest.draft:  # spoken by the fastest engine: for checking a split, not for delivery
+        detail = (
+            "a draft render (allowed by --allow-draft)"
+            if limits.allow_draft
+            else "a draft render (render --draft): render it again without --draft to deliver "
+            "it, or pass --allow-draft"
+        )
+        results.append(Result(MANIFEST, "not a draft", limits.allow_draft, detail))
     for position, chapter in enumerate(chapters, start=1):
         checks = partial(
             _check_chapter, folder, manifest, chapter, position, profile, quick, limits, measured

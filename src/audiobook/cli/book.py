@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from audiobook.cli.shared import (
     SourceArg,
     TargetOpt,
     VoicesOpt,
+    err,
     excerpt,
     out,
     report_skipped,
@@ -32,21 +34,36 @@ def chapters(
     as_json: JsonOpt = False,
 ) -> None:
     """Show how SOURCE splits into chapters, without rendering."""
+    from audiobook import engines
     from audiobook.core.config import ESTIMATED_WPM, SplitOverrides, load_cast
-    from audiobook.engines import ENGINES
+    from audiobook.engines.voices import describe_voice, natural_voice_hint, resolve_voice
     from audiobook.readers import read_book
 
     require_explicit(voices)
-    cast = load_cast(voices, ENGINES)
+    cast = load_cast(voices, engines.ENGINES)
     overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
     book = read_book(source, cast.split_options(voices, overrides))
-    rate = cast.narrator.rate or ESTIMATED_WPM  # an estimate: Piper voices are near it
+    rate = cast.narrator.rate or ESTIMATED_WPM  # an estimate: the natural voices are near it
+    # Who will read it: the voices are listed (no model is loaded, no word spoken).
+    with contextlib.closing(engines.create()) as engine:
+        available = engine.voices()
+    narrator = resolve_voice(cast.narrator, "narrator", book.language, available, voices)
+    read_by = describe_voice(narrator, available)
+    hint = natural_voice_hint(cast.narrator, narrator, book.language)
+    if hint:
+        err.print(f"audiobook: note: {hint}", markup=False)
     if as_json:
         doc = {
             "title": book.title,
             "author": book.author,
             "language": book.language,
             "language_source": book.language_source,
+            "narrator_voice": {
+                "engine": narrator.engine,
+                "id": narrator.voice,
+                "description": read_by,
+                "hint": hint,
+            },
             "chapters": [
                 {
                     "index": c.index,
@@ -67,7 +84,8 @@ def chapters(
         "#", "title", "words", "est. duration", "first words",
         title=f"{book.title} by {book.author}",
         caption=f"language {book.language} ({book.language_source}), {rate} wpm, "
-        f"{book.words} words, {clock(sum(c.estimated_seconds(rate) for c in book.chapters))}",
+        f"{book.words} words, {clock(sum(c.estimated_seconds(rate) for c in book.chapters))}; "
+        f"read by {read_by}",
     )  # fmt: skip
     for c in book.chapters:
         first = " ".join(c.paragraphs[0].text.split()[:8]) + " …" if c.paragraphs else ""

@@ -39,6 +39,9 @@ def check(
         Path | None,
         typer.Option("--report", help="Also write a self-contained HTML report with plots here."),
     ] = None,
+    allow_draft: Annotated[
+        bool, typer.Option("--allow-draft", help="Pass a draft render (render --draft).")
+    ] = False,
     min_seconds: Annotated[float, typer.Option(help="Shortest chapter allowed.")] = 1.0,
     max_minutes: Annotated[float, typer.Option(help="Longest chapter allowed.")] = 120.0,
     as_json: JsonOpt = False,
@@ -55,6 +58,7 @@ def check(
         max_minutes=max_minutes,
         expect=checks.load_expect(expect) if expect else None,
         tolerance=_percent(tolerance),
+        allow_draft=allow_draft,
     )
     measured: dict | None = None
     if report is not None:

@@ -22,6 +22,7 @@ from audiobook.pipeline.events import (
     ChapterStarted,
     ChapterStep,
     ChapterWarning,
+    NarratorChosen,
     Progress,
     ProgressEvent,
 )
@@ -79,6 +80,13 @@ class RenderProgress:
 
     def book_event(self, book: str, event: ProgressEvent) -> None:
         where = f"{book}: " if book else ""
+        if isinstance(event, NarratorChosen):
+            if not self.quiet:
+                draft = " (a draft: check refuses it unless --allow-draft)" if event.draft else ""
+                self.say(f"{where}read by {event.voice}{draft}")
+            if event.hint:  # not progress: said even with --quiet
+                self.say(f"audiobook: note: {where}{event.hint}")
+            return
         if isinstance(event, ChapterWarning):  # not progress: said even with --quiet
             self.say(
                 f"audiobook: warning: {where}chapter {event.index} ({event.title}): {event.message}"

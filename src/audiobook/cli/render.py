@@ -46,6 +46,14 @@ ForceOpt = Annotated[
     bool, typer.Option("--force", help="Speak and master everything again: ignore the cache.")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+DraftOpt = Annotated[
+    bool,
+    typer.Option(
+        "--draft",
+        help="Speak every voice with the fastest installed engine, to check a split or a cast: "
+        "the same files, marked as a draft (check refuses it unless --allow-draft).",
+    ),
+]
 
 
 def render(
@@ -62,6 +70,7 @@ def render(
     skip: SkipOpt = None,
     target_words: TargetOpt = None,
     force: ForceOpt = False,
+    draft: DraftOpt = False,
     scheduler: SchedulerOpt = None,
     shared_cache: SharedCacheOpt = None,
     quiet: QuietOpt = False,
@@ -87,6 +96,7 @@ def render(
         summary = render_book(
             source, out_dir, voices, executor=workers.pool, studio=workers.studio,
             progress=progress.event, split=overrides, force=force, cache=_cache(shared_cache),
+            draft=draft,
         )  # fmt: skip
     if not quiet:
         report_skipped(summary.book)

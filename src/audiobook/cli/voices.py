@@ -25,17 +25,19 @@ def voices(as_json: JsonOpt = False) -> None:
             {
                 "id": v.id, "name": v.name, "languages": list(v.languages), "gender": v.gender,
                 "engine": v.engine, "quality": v.quality, "sample_rate": v.sample_rate,
-                "speakers": list(v.speakers),
+                "speakers": list(v.speakers), "accent": v.accent, "alike": list(v.alike),
             }
             for v in found
         ]  # fmt: skip
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return
-    table = Table("engine", "id", "name", "languages", "quality", "Hz", "gender")
+    table = Table(
+        "engine", "id", "name", "languages", "quality", "Hz", "gender", "accent", "sounds like"
+    )
     for v in found:
         table.add_row(
             v.engine, v.id, v.name, ", ".join(v.languages), v.quality or "",
-            str(v.sample_rate or ""), v.gender or "",
+            str(v.sample_rate or ""), v.gender or "", v.accent or "", ", ".join(v.alike),
         )  # fmt: skip
     out.print(table)
 

@@ -203,6 +203,9 @@ class Manifest(_Part):
     failed: tuple[Failure, ...] = ()
     book: BookSection | None = None
     stale: tuple[str, ...] = ()
+    # A draft (render --draft: the fastest engine for every voice), which check refuses unless
+    # told to allow it. Written only when true.
+    draft: bool = False
 
     @property
     def rate_wpm(self) -> int:
@@ -216,6 +219,8 @@ class Manifest(_Part):
             del manifest["book"]
         if not self.stale:
             del manifest["stale"]
+        if not self.draft:
+            del manifest["draft"]
         return manifest
 
 
@@ -242,6 +247,7 @@ def write_manifest(
     book_files: BookSection | None,
     narrator_wpm: float | None = None,
     stale: Sequence[str] = (),
+    draft: bool = False,
 ) -> None:
     """NARRATOR_WPM: the pace the narrator's engine really speaks at (its rate, or for a Piper
     voice without one, its model's own pace as measured): what `check` expects durations of.
@@ -265,6 +271,7 @@ def write_manifest(
         failed=tuple(Failure(index=f.index, title=f.title, error=f.error) for f in failed),
         book=book_files,
         stale=tuple(sorted(stale)),
+        draft=draft,
     )
     text = json.dumps(manifest.model_dump(), indent=2, ensure_ascii=False) + "\n"
     with atomic_write(out_dir / MANIFEST) as tmp:

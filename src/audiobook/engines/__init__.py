@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # natural voices first. (Anything listed per engine, the engines' identity for the cache key
 # included, goes by name: engines.names().)
 ENGINES: dict[str, str] = {
+    "kokoro": "audiobook.engines.kokoro",  # Kokoro-82M's voices (the `kokoro` extra)
     "piper": "audiobook.engines.piper",  # Piper's neural voices (the `piper` extra)
     "espeak": "audiobook.engines.espeak",  # eSpeak NG through pyttsx3
 }

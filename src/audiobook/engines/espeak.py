@@ -37,6 +37,7 @@ STATEFUL = True  # its output depends on what the process spoke before (engines/
 DEFAULT_RATE = 175  # words per minute: eSpeak NG's own
 DEFAULT_PITCH = 50
 SAMPLE_RATE = 22050  # what the driver writes
+REAL_TIME = 100.0  # seconds of speech a second of one core makes, about (SPECS.md section 8)
 
 
 def available() -> bool:
@@ -67,6 +68,16 @@ def voice_names(info: VoiceInfo) -> tuple[str, ...]:
 
 def voice_file(name: str, folder: Path) -> str | None:
     """Never: eSpeak NG's voices are its own, called by name."""
+    return None
+
+
+def offer(language: str) -> str | None:
+    """Never needed: eSpeak NG is what reads a book that has no natural voice."""
+    return None
+
+
+def compose(name: str, engine_voices: Sequence[VoiceInfo]) -> str | None:
+    """Never: eSpeak NG makes no voices of its voices."""
     return None
 
 

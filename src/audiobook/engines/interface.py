@@ -37,6 +37,8 @@ class VoiceInfo:
     quality: str | None = None  # Piper's: "x_low", "low", "medium", "high"
     sample_rate: int | None = None
     speakers: tuple[str, ...] = ()  # a multi-speaker model's speakers
+    accent: str | None = None  # "American", "British": what a cast chooses among
+    alike: tuple[str, ...] = ()  # the engine's voices that sound like this one
 
     @property
     def short_id(self) -> str:
@@ -82,9 +84,15 @@ class EngineModule(Protocol):
 
     Backend: type[Backend]
     PRELOAD: tuple[str, ...]  # modules a worker's fork server may import before any engine starts
-    TITLE: str  # its name in messages: "eSpeak NG", "Piper"
+    TITLE: str  # its name in messages: "eSpeak NG", "Piper", "Kokoro"
     INSTALL: str  # how to install it: "pip install 'audiobook[piper]'"
     MISSING_HINT: str  # what to do when voices.toml names it and it has no voices
+    REAL_TIME: float  # seconds of speech a second of one core makes, about: the fastest drafts
+
+    def offer(self, language: str) -> str | None:
+        """How to get a natural voice of LANGUAGE from this engine, when none is installed (what
+        a book read by eSpeak NG for lack of one is told), or None."""
+        ...
 
     def identity(self) -> str: ...
 
@@ -99,6 +107,11 @@ class EngineModule(Protocol):
     def voice_file(self, name: str, folder: Path) -> str | None:
         """The file NAME stands for when it names one of the engine's voices by its path
         (relative to FOLDER, voices.toml's), else None."""
+        ...
+
+    def compose(self, name: str, engine_voices: Sequence[VoiceInfo]) -> str | None:
+        """NAME as a voice the engine makes of its voices (a Kokoro blend), written the one way
+        it is cached under; None when NAME is not one; ValueError when it is one gone wrong."""
         ...
 
     def settings(

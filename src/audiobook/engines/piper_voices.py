@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from audiobook.core.config import Voice
     from audiobook.engines.interface import VoiceInfo
 
+INSTALL = "pip install 'audiobook[piper]'"
 VOICES_ENV = "AUDIOBOOK_VOICES"  # folders of Piper voices (NAME.onnx + NAME.onnx.json)
 MODEL_SUFFIX = ".onnx"  # a voice named by the path of its model
 QUALITIES = ("x_low", "low", "medium", "high")  # Piper's names, worst first
@@ -160,6 +161,25 @@ def voice_file(name: str, folder: Path) -> str | None:
     if not name.endswith(MODEL_SUFFIX):
         return None
     return str((folder / Path(name).expanduser()).resolve())
+
+
+def offer(language: str) -> str | None:
+    """How to get a Piper voice of LANGUAGE: Piper has voices for some 40 languages."""
+    import importlib.util
+
+    where = voices_folders()[0]
+    put = (
+        f"put a Piper voice of {language!r} (NAME.onnx and NAME.onnx.json, from "
+        f"https://huggingface.co/rhasspy/piper-voices) in {where}"
+    )
+    if importlib.util.find_spec("piper") is None:
+        return f"install Piper ({INSTALL}) and {put}"
+    return put
+
+
+def compose(name: str, engine_voices: Sequence[VoiceInfo]) -> str | None:
+    """Never: Piper makes no voices of its voices."""
+    return None
 
 
 def settings(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audiobook.core.errors import InputError
-from audiobook.engines import ENGINES, engine_module
+from audiobook.engines import DEFAULT_ENGINE, ENGINES, engine_module
 from audiobook.engines.interface import VoiceInfo
 
 if TYPE_CHECKING:
@@ -67,6 +67,8 @@ def resolve_voice(
                 hint=f'set engine = "{owner}" and install it: {module.INSTALL}',
             )
         engine = owner
+    elif (composed := _composed(name, engine, installed, engine_voices, where, source)) is not None:
+        engine, name = composed
     else:
         engine = _engine_knowing(name, engine, engine_voices, where, source)
     chosen = voice.model_copy(update={"engine": engine, "voice": name})
@@ -109,6 +111,30 @@ def _voice_file(name: str, folder: Path) -> tuple[str, str] | None:
         path = engine_module(engine).voice_file(name, folder)
         if path is not None:
             return engine, path
+    return None
+
+
+def _composed(
+    name: str,
+    engine: str | None,
+    installed: set[str],
+    engine_voices: Sequence[VoiceInfo],
+    where: str,
+    source: Path | str,
+) -> tuple[str, str] | None:
+    """The engine that makes the voice NAME of its own (a Kokoro blend), and NAME written its
+    way, or None when no installed engine reads NAME as one."""
+    for candidate in ENGINES if engine is None else (engine,):
+        if candidate not in installed:
+            continue
+        try:
+            made = engine_module(candidate).compose(name, engine_voices)
+        except ValueError as exc:
+            raise InputError(
+                f"{where}.voice: {exc}", path=source, hint="`audiobook voices` lists the voices"
+            ) from None
+        if made is not None:
+            return candidate, made
     return None
 
 
@@ -158,3 +184,79 @@ def _voice_for_book(
         path=source,
         hint="name one from `audiobook voices` in voices.toml",
     )
+
+
+def describe_voice(voice: Voice, engine_voices: Sequence[VoiceInfo]) -> str:
+    """VOICE as a listener would have it named: "Kokoro af_heart (en-us, American, female)"."""
+    engine = voice.engine or DEFAULT_ENGINE
+    title = engine_module(engine).TITLE
+    info = next(
+        (v for v in engine_voices if v.engine == engine and voice.voice in (v.id, v.short_id)),
+        None,
+    )
+    if info is None:  # a blend, or a model named by its path
+        return f"{title} {voice.voice}"
+    about = [", ".join(info.languages), info.accent, info.gender]
+    return f"{title} {voice.voice} ({', '.join(a for a in about if a)})"
+
+
+def natural_voice_hint(written: Voice, chosen: Voice, language: str) -> str | None:
+    """When the book's LANGUAGE picked eSpeak NG for the narrator (voices.toml named no voice,
+    WRITTEN) for lack of a natural voice of it: the one line that says how to get one."""
+    if written.voice is not None or written.engine is not None:
+        return None  # the producer chose it
+    if (chosen.engine or DEFAULT_ENGINE) != DEFAULT_ENGINE:
+        return None
+    offers = [
+        offer
+        for name in ENGINES
+        if name != DEFAULT_ENGINE and (offer := engine_module(name).offer(language)) is not None
+    ]
+    if not offers:
+        return None
+    return (
+        f"no natural voice for the language {language!r} is installed, so eSpeak NG reads the "
+        f"book: to hear a natural one, {'; or '.join(offers)}"
+    )
+
+
+def fastest_engine(engine_voices: Sequence[VoiceInfo]) -> str:
+    """The installed engine that speaks fastest (what a draft render uses)."""
+    installed = {v.engine for v in engine_voices}
+    return max(
+        (name for name in ENGINES if name in installed),
+        key=lambda name: engine_module(name).REAL_TIME,
+        default=DEFAULT_ENGINE,
+    )
+
+
+def draft_cast(
+    cast: Cast, language: str, engine_voices: Sequence[VoiceInfo], source: Path | str
+) -> Cast:
+    """CAST (resolved) with every voice spoken by the fastest installed engine: a voice of the
+    same language, at the same rate where that engine can keep it, for checking a split or a
+    cast before the real render."""
+    engine = fastest_engine(engine_voices)
+    own = [v for v in engine_voices if v.engine == engine]
+    resolved = {}
+    for key, voice in cast.voices().items():
+        if voice.engine == engine:
+            resolved[key] = voice
+            continue
+        spoken = _voice_language(voice, engine_voices) or language
+        picked = voice_for_language(spoken, own) or voice_for_language(language, own)
+        draft = voice.model_copy(
+            update={"engine": engine, "voice": picked, "speaker": None, "pitch": None}
+        )
+        resolved[key] = engine_module(engine).settings(draft, _where(key), engine_voices, source)
+    narrator = resolved.pop("narrator")
+    return cast.model_copy(update={"narrator": narrator, "characters": resolved})
+
+
+def _voice_language(voice: Voice, engine_voices: Sequence[VoiceInfo]) -> str | None:
+    """The language VOICE speaks (a blend: its first voice's)."""
+    name = (voice.voice or "").split(",")[0].split(":")[0]
+    for v in engine_voices:
+        if v.engine == voice.engine and name in (v.id, v.short_id) and v.languages:
+            return v.languages[0]
+    return None

@@ -85,7 +85,8 @@ class WorkerEngine:
             VoiceInfo(
                 v["id"], v["name"], tuple(v["languages"]), v["gender"], engine=self.engine,
                 quality=v.get("quality"), sample_rate=v.get("sample_rate"),
-                speakers=tuple(v.get("speakers", ())),
+                speakers=tuple(v.get("speakers", ())), accent=v.get("accent"),
+                alike=tuple(v.get("alike", ())),
             )
             for v in reply
         ]  # fmt: skip

@@ -86,7 +86,24 @@ class ChapterWarning(ChapterEvent):
     message: str
 
 
+@dataclass(frozen=True)
+class NarratorChosen:
+    """Who reads the book: VOICE described ("Kokoro af_heart (en-us, American, female)"); HINT,
+    when eSpeak NG reads it for lack of a natural voice of its language, says how to get one;
+    DRAFT, when the fastest engine stands in for every voice (render --draft)."""
+
+    voice: str
+    hint: str | None = None
+    draft: bool = False
+
+
 ProgressEvent = (
-    BookPlanned | ChapterStarted | ChapterStep | ChapterMastering | ChapterDone | ChapterWarning
+    NarratorChosen
+    | BookPlanned
+    | ChapterStarted
+    | ChapterStep
+    | ChapterMastering
+    | ChapterDone
+    | ChapterWarning
 )
 Progress = Callable[[ProgressEvent], None]

