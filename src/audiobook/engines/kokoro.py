@@ -32,6 +32,7 @@ import wave
 from typing import Any
 
 from audiobook.core.sentences import split_sentences
+from audiobook.engines import kokoro_voices
 from audiobook.engines.kokoro_voices import DATA as DATA
 from audiobook.engines.kokoro_voices import (  # the engine module's face (engines/interface.py)
     INSTALL,
@@ -249,6 +250,10 @@ class _Model:
         """CALIBRATION's words per minute in the voice NAME at SPEED. Deterministic, so worked
         out once and remembered in the cache folder for every later worker."""
         memo_key = (name, round(speed, 9))
+        if memo_key not in self._pace and speed == 1.0:
+            shipped = shipped_pace(name)
+            if shipped is not None:
+                self._pace[memo_key] = shipped
         if memo_key not in self._pace:
             voices = [(v.id, v.sha256 or f"{v.file}:{v.member}", w) for v, w in components(name)]
             key = json.dumps([identity(), voices, CALIBRATION, memo_key[1]])
@@ -280,6 +285,36 @@ class _Model:
             f"the Kokoro voice {name} cannot speak at {rate} words a minute "
             f"(it reaches {produced:.0f} at speed {speed:.2f})"
         )
+
+
+def shipped_pace(name: str) -> float | None:
+    """The pace of the voice NAME at speed 1 as measured for engines/kokoro_data/paces.json
+    (bench/kokoro_paces.py), when that holds for this model and passage: measuring it costs
+    about 15 s of a core per voice, which a fresh cache would pay for every voice of a cast. A
+    blend of shipped voices: their paces' weighted mean (an estimate, close enough for what a
+    pace at speed 1 is used for: the durations a render expects, and where a rate's speed is
+    searched from, by measuring). None for a voice of an archive, or another model."""
+    import hashlib
+
+    if kokoro_voices.user_model() is not None:
+        return None
+    try:
+        parts = components(name)
+        doc = json.loads((DATA / "paces.json").read_text(encoding="utf-8"))
+        if (
+            doc["model"] != kokoro_voices.MODEL_SHA256
+            or doc["calibration"] != hashlib.sha256(CALIBRATION.encode("utf-8")).hexdigest()
+            or doc["sentence_gap_ms"] != SENTENCE_GAP_MS
+        ):
+            return None
+        paces = [(doc["paces"].get(voice.id) if voice.member is None else None, weight)
+                 for voice, weight in parts]  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not all(isinstance(pace, (int, float)) and pace > 0 for pace, _ in paces):
+        return None
+    total = sum(weight for _, weight in paces)
+    return sum(float(pace) * weight for pace, weight in paces) / total
 
 
 def _load_style(voice: Any) -> Any:
