@@ -380,3 +380,36 @@ def test_a_draft_is_spoken_fast_and_refused_by_check_unless_allowed(tmp_path: Pa
     failed = [c for c in json.loads(refused.stdout)["checks"] if not c["ok"]]
     assert [(c["file"], c["check"]) for c in failed] == [("manifest.json", "not a draft")]
     assert run_cli("check", "--allow-draft", cwd=tmp_path).returncode == 0
+
+
+@needs_kokoro
+@pytest.mark.slow
+def test_a_users_own_model_and_voices_archive_are_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$AUDIOBOOK_VOICES may hold Kokoro's own files: `kokoro-v1.0*.onnx` is the model then, and
+    `voices-v1.0.bin` (an .npz) adds its voices. Here the archive's "af_test" holds af_heart's
+    vectors: it speaks the same bytes."""
+    import numpy as np
+
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    (folder / "kokoro-v1.0.int8.onnx").symlink_to(kokoro_voices.model_path())
+    heart = kokoro_voices.voice_by_id("af_heart")
+    assert heart is not None
+    vectors = np.fromfile(heart.file, dtype="<f4").reshape(510, 1, 256)
+    with open(folder / "voices-v1.0.bin", "wb") as f:
+        np.savez(f, af_test=vectors)
+    monkeypatch.setenv("AUDIOBOOK_VOICES", str(folder))
+    assert kokoro_voices.user_model() == folder / "kokoro-v1.0.int8.onnx"
+    found = kokoro_voices.voice_by_id("af_test")
+    assert found is not None and found.member == "af_test.npy"
+    kokoro_voices.check_voice(found)
+    assert str(folder) in kokoro.identity()
+    # The command line in a process of its own, as a producer runs it (its workers see the env).
+    (tmp_path / "voices.toml").write_text('[narrator]\nengine = "kokoro"\n', encoding="utf-8")
+    for voice in ("af_test", "af_heart"):
+        said = run_cli("say", TWO_SENTENCES, "--voice", voice, "-o", f"{voice}.wav", cwd=tmp_path,
+                       env={"AUDIOBOOK_VOICES": str(folder)})  # fmt: skip
+        assert said.returncode == 0, said.stderr
+    assert (tmp_path / "af_test.wav").read_bytes() == (tmp_path / "af_heart.wav").read_bytes()
