@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from audiobook.engines import kokoro, kokoro_voices
+from audiobook.engines import kokoro, kokoro_model, kokoro_voices
 from audiobook.engines.neural import CALIBRATION
 
 
@@ -36,7 +36,7 @@ def main() -> int:
         paces[voice.id] = round(pace, 3)
         print(f"{voice.id:<14} {pace:6.1f} wpm  ({time.perf_counter() - start:.1f} s)", flush=True)
     doc = {
-        "model": kokoro_voices.MODEL_SHA256,
+        "model": kokoro_model.MODEL_SHA256,
         "calibration": hashlib.sha256(CALIBRATION.encode("utf-8")).hexdigest(),
         "sentence_gap_ms": kokoro.SENTENCE_GAP_MS,
         "paces": dict(sorted(paces.items())),

@@ -73,7 +73,7 @@ def library(paragraphs: list[str], voices_npz: Path) -> tuple[float, float]:
     import onnxruntime
     from kokoro_onnx import Kokoro
 
-    from audiobook.engines.kokoro_voices import model_path
+    from audiobook.engines.kokoro_model import model_path
 
     start = time.perf_counter()
     options = onnxruntime.SessionOptions()

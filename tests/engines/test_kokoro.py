@@ -22,7 +22,7 @@ from audiobook import cli
 from audiobook.check.book import plausible_seconds
 from audiobook.core.config import Voice
 from audiobook.core.errors import InputError
-from audiobook.engines import kokoro, kokoro_voices
+from audiobook.engines import kokoro, kokoro_model, kokoro_voices
 from audiobook.engines.dispatch import EngineDispatch
 from audiobook.engines.interface import VoiceInfo
 from audiobook.engines.voices import (
@@ -177,11 +177,11 @@ def test_a_missing_model_part_is_one_line_exit_2(
 ) -> None:
     """The parts are found without importing them; one not installed stops the render before
     anything is written, with the distribution to install."""
-    parts = kokoro_voices._part_files()
+    parts = kokoro_model._part_files()
     if not all(parts):
         pytest.skip("the Kokoro model wheels are not installed")
     monkeypatch.setenv("AUDIOBOOK_CACHE", str(tmp_path / "cache"))  # nothing assembled yet
-    monkeypatch.setattr(kokoro_voices, "_part_files", lambda: [parts[0], None, *parts[2:]])
+    monkeypatch.setattr(kokoro_model, "_part_files", lambda: [parts[0], None, *parts[2:]])
     write_book(tmp_path)
     (tmp_path / "voices.toml").write_text('[narrator]\nvoice = "af_heart"\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -198,7 +198,7 @@ def test_a_missing_model_part_is_one_line_exit_2(
 def test_corrupted_model_parts_are_one_line_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parts = kokoro_voices._part_files()
+    parts = kokoro_model._part_files()
     if not all(parts):
         pytest.skip("the Kokoro model wheels are not installed")
     copies = []
@@ -213,9 +213,9 @@ def test_corrupted_model_parts_are_one_line_exit_2(
         f.seek(1000)
         f.write(bytes([byte[0] ^ 0xFF]))
     monkeypatch.setenv("AUDIOBOOK_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(kokoro_voices, "_part_files", lambda: copies)
+    monkeypatch.setattr(kokoro_model, "_part_files", lambda: copies)
     with pytest.raises(InputError) as caught:
-        kokoro_voices.model_path()
+        kokoro_model.model_path()
     assert "the Kokoro model's parts are corrupted" in str(caught.value)
     assert not list((tmp_path / "cache").rglob("*.onnx"))  # nothing half-made is kept
 
@@ -394,14 +394,14 @@ def test_a_users_own_model_and_voices_archive_are_used(
 
     folder = tmp_path / "voices"
     folder.mkdir()
-    (folder / "kokoro-v1.0.int8.onnx").symlink_to(kokoro_voices.model_path())
+    (folder / "kokoro-v1.0.int8.onnx").symlink_to(kokoro_model.model_path())
     heart = kokoro_voices.voice_by_id("af_heart")
     assert heart is not None
     vectors = np.fromfile(heart.file, dtype="<f4").reshape(510, 1, 256)
     with open(folder / "voices-v1.0.bin", "wb") as f:
         np.savez(f, af_test=vectors)
     monkeypatch.setenv("AUDIOBOOK_VOICES", str(folder))
-    assert kokoro_voices.user_model() == folder / "kokoro-v1.0.int8.onnx"
+    assert kokoro_model.user_model() == folder / "kokoro-v1.0.int8.onnx"
     found = kokoro_voices.voice_by_id("af_test")
     assert found is not None and found.member == "af_test.npy"
     kokoro_voices.check_voice(found)

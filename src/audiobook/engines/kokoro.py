@@ -32,15 +32,12 @@ import wave
 from typing import Any
 
 from audiobook.core.sentences import split_sentences
-from audiobook.engines import kokoro_voices
+from audiobook.engines import kokoro_model
+from audiobook.engines.kokoro_model import INSTALL, model_id, model_installed, model_path
 from audiobook.engines.kokoro_voices import DATA as DATA
 from audiobook.engines.kokoro_voices import (  # the engine module's face (engines/interface.py)
-    INSTALL,
     SAMPLE_RATE,
     components,
-    model_id,
-    model_installed,
-    model_path,
 )
 from audiobook.engines.kokoro_voices import compose as compose
 from audiobook.engines.kokoro_voices import list_voices as list_voices
@@ -296,25 +293,26 @@ def shipped_pace(name: str) -> float | None:
     searched from, by measuring). None for a voice of an archive, or another model."""
     import hashlib
 
-    if kokoro_voices.user_model() is not None:
+    if kokoro_model.user_model() is not None:
         return None
     try:
         parts = components(name)
         doc = json.loads((DATA / "paces.json").read_text(encoding="utf-8"))
         if (
-            doc["model"] != kokoro_voices.MODEL_SHA256
+            doc["model"] != kokoro_model.MODEL_SHA256
             or doc["calibration"] != hashlib.sha256(CALIBRATION.encode("utf-8")).hexdigest()
             or doc["sentence_gap_ms"] != SENTENCE_GAP_MS
         ):
             return None
-        paces = [(doc["paces"].get(voice.id) if voice.member is None else None, weight)
-                 for voice, weight in parts]  # fmt: skip
+        table = doc["paces"]
+        listed = [table.get(v.id) if v.member is None else None for v, _ in parts]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if not all(isinstance(pace, (int, float)) and pace > 0 for pace, _ in paces):
+    paces = [float(p) for p in listed if isinstance(p, (int, float)) and p > 0]
+    if len(paces) != len(parts):  # a voice measured for no file here
         return None
-    total = sum(weight for _, weight in paces)
-    return sum(float(pace) * weight for pace, weight in paces) / total
+    total = sum(weight for _, weight in parts)
+    return sum(pace * weight for pace, (_, weight) in zip(paces, parts, strict=True)) / total
 
 
 def _load_style(voice: Any) -> Any:
