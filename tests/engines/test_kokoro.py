@@ -11,6 +11,8 @@ import contextlib
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,19 @@ needs_kokoro = pytest.mark.skipif(
     not kokoro.available(), reason="Kokoro is not installed: pip install -e '.[kokoro]'"
 )
 TWO_SENTENCES = 'The rain had stopped. "Shall we go out?" she asked.'
+
+
+def _offline() -> list[str]:
+    """`unshare -n` (a new network namespace: no network at all) where it is allowed, else []."""
+    unshare = shutil.which("unshare")
+    for command in ([unshare, "-n"], [unshare, "-rn"]) if unshare else ():
+        probe = subprocess.run([*command, "true"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return command
+    return []
+
+
+OFFLINE = _offline()
 
 
 def _voices() -> list[VoiceInfo]:
@@ -282,7 +297,10 @@ def kokoro_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("kokoro")
     write_book(folder, text=SMALL_BOOK)
     (folder / "voices.toml").write_text("[narrator]\nvolume = 1.0\n", encoding="utf-8")
-    result = run_cli("render", "--jobs", "2", cwd=folder)
+    # In a network namespace of its own (loopback only) where the system allows it: nothing may
+    # be fetched at run time.
+    command = [*OFFLINE, sys.executable, "-m", "audiobook", "render", "--jobs", "2"]
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "read by Kokoro af_heart (en-us, American, female)" in result.stderr
     assert "audiobook: note" not in result.stderr
@@ -306,6 +324,15 @@ def test_a_kokoro_render_end_to_end_passes_check(kokoro_book: Path) -> None:
     assert "Mara counted them twice, as her father had taught her" in " ".join(cues.split())
     checked = run_cli("check", "--json", cwd=kokoro_book)
     assert checked.returncode == 0, checked.stdout
+
+
+@needs_kokoro
+def test_the_render_needed_no_network(kokoro_book: Path) -> None:
+    """The fixture's render ran with no network at all: the model and voices come from wheels
+    and the package, nothing is downloaded."""
+    if not OFFLINE:
+        pytest.skip("this system allows no network namespace (unshare -n): not verified here")
+    assert (kokoro_book / "audio" / "manifest.json").is_file()
 
 
 @needs_kokoro
