@@ -37,8 +37,16 @@ class EngineDispatch:
     def pace(self, voice: Voice) -> float:
         return self.engine(voice.engine or DEFAULT_ENGINE).pace(voice)
 
-    def voices(self) -> list[VoiceInfo]:
-        return [v for name in self.names for v in self.engine(name).voices()]
+    def voices(self, light: bool = False) -> list[VoiceInfo]:
+        """Every installed engine's voices; LIGHT: only those of the engines that list them
+        without starting a worker (Kokoro's and Piper's files), which is what most books need
+        to learn who reads them."""
+        return [
+            v
+            for name in self.names
+            if not light or hasattr(engine_module(name), "list_voices")
+            for v in self.engine(name).voices()
+        ]
 
     def identity(self) -> str:
         return " | ".join(f"{name}: {engine_module(name).identity()}" for name in self.names)
