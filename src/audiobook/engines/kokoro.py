@@ -18,7 +18,9 @@ the one our eSpeak NG voices use), but run the model ourselves, for the same rea
   window (510 phonemes) is cut at a clause, then a word. Per sentence is no slower than the
   library's own 510-phoneme batches (measured: 1.73 against 1.45 x real time on one thread),
   since the model's cost grows faster than its input's length.
-- Level. The model's own level is kept, times the voice's volume (mastering levels the chapter).
+- Level. The model's own level is kept, times the voice's volume, less HEADROOM: seven of the 28
+  English voices peak above full scale (bm_fable at +3.7 dBFS, measured by
+  bench/voice_similarity.py), which 16-bit samples would clip; mastering levels the chapter.
 
 The graph has no random nodes: the same phonemes, voice and speed give the same samples, on one
 or two threads. Heavy imports (numpy, onnxruntime, phonemizer, kokoro_onnx): the Backend's only.
@@ -62,6 +64,7 @@ CLAUSE_GAP_MS = 120  # where a sentence longer than the window was cut
 SPEED_RANGE = (0.5, 2.0)  # what the model was trained to speak at
 RATE_STEPS = 4  # measured steps from a rate to its speed (one or two are usually enough)
 RATE_TOLERANCE = 0.02  # a rate is reached within 2%, or refused
+HEADROOM = 0.5  # -6 dB: the loudest voice's peaks (+3.7 dBFS) stay below full scale
 
 
 def identity() -> str:
@@ -225,7 +228,7 @@ class _Model:
             position += audio.size
         if not pieces:
             return b"", []
-        scaled = np.concatenate(pieces) * volume
+        scaled = np.concatenate(pieces) * (volume * HEADROOM)
         pcm = np.clip(np.rint(scaled * 32767.0), -32767, 32767).astype("<i2")
         return pcm.tobytes(), spans
 
