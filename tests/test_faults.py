@@ -492,6 +492,22 @@ def test_a_full_temporary_folder_fails_piper_in_one_line(tiny_disk: Path) -> Non
     assert not wav.exists() or wav.stat().st_size < len(samples)  # never a whole WAV
 
 
+def test_a_full_temporary_folder_fails_kokoro_in_one_line(tiny_disk: Path) -> None:
+    """Kokoro's WAV on a full disk: as Piper's above."""
+    kokoro = pytest.importorskip("audiobook.engines.kokoro")
+    if not kokoro.available():
+        pytest.skip("Kokoro is not installed")
+    fill(tiny_disk)
+    backend = kokoro.Backend()
+    samples = b"\1\0" * 24000  # a second of audio, as the loaded model would speak it
+    backend._model = SimpleNamespace(speak=lambda *args: (samples, [(0, 24000)]))
+    wav = tiny_disk / "u1.wav"
+    with pytest.raises(OSError) as caught:
+        backend.save("The boats came in at dawn.", {"voice": "af_heart"}, str(wav))
+    assert caught.value.errno == errno.ENOSPC
+    assert not wav.exists() or wav.stat().st_size < len(samples)  # never a whole WAV
+
+
 @pytest.mark.slow
 def test_a_long_tmpdir_still_renders_the_same_bytes(rendered_book: Path, tmp_path: Path) -> None:
     # The engine's fork server listens on a socket in TMPDIR, whose path may hold 107 bytes:

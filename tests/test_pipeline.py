@@ -17,6 +17,7 @@ from audiobook.pipeline.events import (
     ChapterMastering,
     ChapterStarted,
     ChapterStep,
+    NarratorChosen,
     ProgressEvent,
 )
 from audiobook.pipeline.render import render_book
@@ -88,7 +89,8 @@ def test_a_chapter_starts_when_its_audio_does_and_once(tmp_path: Path) -> None:
                 text_dir, tmp_path / round_, tmp_path / "voices.toml", executor=pool,
                 engine_factory=Speaks, cache=cache, progress=events.append,
             )  # fmt: skip
-        assert events[0] == BookPlanned("The Harbour Book", book.words)
+        assert isinstance(events[0], NarratorChosen) and events[0].voice.startswith("eSpeak NG")
+        assert events[1] == BookPlanned("The Harbour Book", book.words)
         for index, (title, words) in enumerate(chapters, start=1):
             mine = [e for e in events if isinstance(e, ChapterEvent) and e.index == index]
             assert all(e.title == title for e in mine)

@@ -20,6 +20,7 @@ from audiobook.check.book import (
     NOISE_FLOOR_RANGE,
     RMS_TOLERANCE_DB,
 )
+from audiobook.engines import kokoro
 from audiobook.formats.tags import mp3_info, read_tags
 from audiobook.mastering import ffmpeg
 from audiobook.mastering.levels import Levels, measure_file
@@ -346,10 +347,18 @@ def test_a_german_book_is_read_with_a_german_voice(
 
 @pytest.mark.slow
 def test_french_picks_a_french_voice(tmp_path: Path) -> None:
-    (tmp_path / "voices.toml").write_text("[narrator]\nrate = 220\n")
+    """Each engine picks its French voice for a French book: Kokoro's when it is installed
+    (chapters says so, without speaking), eSpeak NG's when the engine is named (rendered)."""
     source = Path(__file__).parent / "fixtures" / "corpus" / "fr-le-horla.txt"
     short = tmp_path / "horla.txt"
     short.write_bytes(source.read_bytes()[:6000])  # the header and Le Horla's first lines
+    (tmp_path / "voices.toml").write_text("[narrator]\nrate = 220\n")
+    shown = run_cli("chapters", str(short), "--json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    expected = ("kokoro", "ff_siwis") if kokoro.available() else ("espeak", "fr")
+    narrator = json.loads(shown.stdout)["narrator_voice"]
+    assert (narrator["engine"], narrator["id"]) == expected
+    (tmp_path / "voices.toml").write_text('[narrator]\nengine = "espeak"\nrate = 220\n')
     result = run_cli("render", str(short), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert manifest_of(tmp_path)["voice"]["id"] == "fr"

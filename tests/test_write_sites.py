@@ -45,6 +45,7 @@ import pytest
 from typer.testing import CliRunner
 
 from audiobook import cli, engines
+from audiobook.core.errors import InputError
 from audiobook.mastering import ffmpeg
 from audiobook.pipeline import render
 
@@ -205,6 +206,12 @@ SITES: dict[str, tuple[str, ...]] = {
     ),
     "audiobook.engines.neural:PaceMemo.put": (
         "tests/test_write_sites.py::test_a_pace_memo_that_cannot_be_written_is_measured_again",
+    ),
+    "audiobook.engines.kokoro:Backend.save": (
+        f"{FAULTS}::test_a_full_temporary_folder_fails_kokoro_in_one_line",
+    ),
+    "audiobook.engines.kokoro_model:model_path": (
+        "tests/test_write_sites.py::test_a_kokoro_model_that_cannot_be_written_is_one_line",
     ),
     "audiobook.engines.piper_graph:patched_model": (
         "tests/test_write_sites.py::test_a_patched_model_that_cannot_be_kept_is_patched_in_memory",
@@ -957,3 +964,29 @@ def test_a_patched_model_that_cannot_be_kept_is_patched_in_memory(
     assert graph_module.patched_model(models[0].path) == (graph, inputs)  # patched, and kept now
     kept, again = graph_module.patched_model(models[0].path)
     assert isinstance(kept, str) and Path(kept).read_bytes() == graph and again == inputs
+
+
+@pytest.mark.parametrize("fault", [EROFS, ENOSPC])
+def test_a_kokoro_model_that_cannot_be_written_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, killer: Path, fault: int
+) -> None:
+    """The model's parts assembled into a read-only or full cache: one line naming the file and
+    what to do (a render stops there, exit 2), nothing half-written left; then it is made."""
+    kokoro_model = pytest.importorskip("audiobook.engines.kokoro_model")
+    if not all(kokoro_model._part_files()):
+        pytest.skip("the Kokoro model wheels are not installed")
+    monkeypatch.setenv("AUDIOBOOK_CACHE", str(tmp_path / "cache"))
+    injector = Injector(Case(("audiobook.engines.kokoro_model:model_path",), fault=fault), {},
+                        killer)  # fmt: skip
+    injector.install(monkeypatch)
+    injector.active = True
+    with pytest.raises(InputError) as caught:
+        kokoro_model.model_path()
+    injector.active = False
+    assert injector.fired
+    message = str(caught.value)
+    assert "cannot write the Kokoro model" in message and "\n" not in message
+    assert "set AUDIOBOOK_CACHE to another folder" in message
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing half-written left
+    made = kokoro_model.model_path()
+    assert made.is_file() and kokoro_model.sha256(made) == kokoro_model.MODEL_SHA256

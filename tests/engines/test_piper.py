@@ -259,6 +259,7 @@ def test_voices_lists_both_engines_with_quality_and_sample_rate(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_say_writes_the_natural_voice_as_a_wav(tmp_path: Path) -> None:
+    (tmp_path / "voices.toml").write_text('[narrator]\nengine = "piper"\n', encoding="utf-8")
     result = run_cli("say", "Good evening, Mr. Darcy.", "-o", "hello.wav", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"piper {JOE}" in result.stderr

@@ -93,6 +93,7 @@ class BookRun:
     progress: Progress | None = None
     previous: dict = field(default_factory=dict)  # the manifest the last render left
     draft: bool = False  # every voice spoken by the fastest engine (render --draft)
+    narrator: NarratorChosen | None = None  # who reads it, told when its chapters are queued
 
 
 def plan_book(
@@ -121,10 +122,12 @@ def plan_book(
         narrator_wpm = probe.pace(cast.narrator)
     check_voice_names(book, cast)
     _check_out_dir(out_dir)
-    if progress:
-        progress(NarratorChosen(describe_voice(cast.narrator, available), hint, draft))
+    narrator = NarratorChosen(describe_voice(cast.narrator, available), hint, draft)
     jobs = make_jobs(book, cast)
-    return BookRun(book, cast, out_dir, jobs, tools, narrator_wpm, force, progress, draft=draft)
+    return BookRun(
+        book, cast, out_dir, jobs, tools, narrator_wpm, force, progress, draft=draft,
+        narrator=narrator,
+    )  # fmt: skip
 
 
 def render_book(
@@ -236,6 +239,8 @@ class _ChapterQueue:
             self.cache.remove_stale_work()
         self.opened.append(run)
         if run.progress:
+            if run.narrator is not None:
+                run.progress(run.narrator)
             run.progress(BookPlanned(run.book.title, sum(job.chapter.words for job in run.jobs)))
         number = len(self.opened)
         for job in run.jobs:
