@@ -440,3 +440,23 @@ def test_a_users_own_model_and_voices_archive_are_used(
                        env={"AUDIOBOOK_VOICES": str(folder)})  # fmt: skip
         assert said.returncode == 0, said.stderr
     assert (tmp_path / "af_test.wav").read_bytes() == (tmp_path / "af_heart.wav").read_bytes()
+
+
+def test_a_long_paragraph_is_given_time_as_kokoro_speaks_not_as_espeak_does() -> None:
+    """The hang timeout grows with what an utterance asks of the engine: a 250-word paragraph
+    is three minutes of Kokoro's work on a busy core (it was stopped as hung at 60 s), and a
+    voice's first use may first measure its rate's speed."""
+    from audiobook.engines.worker import WorkerEngine
+
+    paragraph = " ".join(["word"] * 250)
+    voice = Voice(engine="kokoro", voice="af_heart", rate=180)
+    with contextlib.closing(WorkerEngine("kokoro", timeout=60.0)) as engine:
+        first = engine._allowance(paragraph, voice)
+        engine._warm.add(voice.model_dump_json())
+        later = engine._allowance(paragraph, voice)
+    with contextlib.closing(WorkerEngine("espeak", timeout=60.0)) as espeak:
+        robot = espeak._allowance(paragraph, Voice(engine="espeak", voice="en-us", rate=180))
+    longest = 3.0 * 250 / 180 * 60 + 2.0  # the plausible range's top (check.plausible_seconds)
+    assert later == pytest.approx(60.0 + 2 * longest / kokoro.REAL_TIME)
+    assert first == pytest.approx(later + kokoro.WARM_UP_S)
+    assert later > 4 * 60 and robot < 70

@@ -170,7 +170,7 @@ def test_a_new_engine_is_one_module_and_one_line_in_the_registry(
         return None
 
     module.voice_names, module.voice_file, module.settings = voice_names, voice_file, settings
-    module.compose, module.offer, module.REAL_TIME = compose, offer, 50.0
+    module.compose, module.offer, module.REAL_TIME, module.WARM_UP_S = compose, offer, 50.0, 0.0
     monkeypatch.setitem(sys.modules, module.__name__, module)
     monkeypatch.setattr(engines, "ENGINES", {"tiny": module.__name__, **engines.ENGINES})
     monkeypatch.setattr("audiobook.engines.voices.ENGINES", engines.ENGINES)

@@ -38,6 +38,7 @@ DEFAULT_RATE = 175  # words per minute: eSpeak NG's own
 DEFAULT_PITCH = 50
 SAMPLE_RATE = 22050  # what the driver writes
 REAL_TIME = 100.0  # seconds of speech a second of one core makes, about (SPECS.md section 8)
+WARM_UP_S = 0.0  # nothing to load
 
 
 def available() -> bool:

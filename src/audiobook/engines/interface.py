@@ -88,6 +88,7 @@ class EngineModule(Protocol):
     INSTALL: str  # how to install it: "pip install 'audiobook[piper]'"
     MISSING_HINT: str  # what to do when voices.toml names it and it has no voices
     REAL_TIME: float  # seconds of speech a second of one core makes, about: the fastest drafts
+    WARM_UP_S: float  # at most, a voice's first use by a worker (its model, its rate's speed)
 
     def offer(self, language: str) -> str | None:
         """How to get a natural voice of LANGUAGE from this engine, when none is installed (what

@@ -53,6 +53,9 @@ NAME = "kokoro"
 TITLE = "Kokoro"
 MISSING_HINT = f"install it: {INSTALL}"
 REAL_TIME = 1.5  # seconds of speech a second of one core makes (SPECS.md section 12)
+# The model loaded (2 s), then for a rate up to five passes of the 25 s calibration passage to
+# find its speed (about 85 s of a core): twice that, for a busy machine.
+WARM_UP_S = 180.0
 PACE_MEMO = "kokoro-pace.json"  # measured paces, in the cache folder (engines/neural.py)
 THREADS_ENV = "AUDIOBOOK_KOKORO_THREADS"  # ONNX Runtime threads per worker (default 1)
 # The fork server imports these ahead of any worker (they load no model and start no threads).

@@ -49,6 +49,7 @@ NAME = "piper"
 TITLE = "Piper"
 MISSING_HINT = f"install it and a voice: {INSTALL}"
 REAL_TIME = 14.0  # seconds of speech a second of one core makes (SPECS.md section 9)
+WARM_UP_S = 30.0  # the model loaded and patched, a rate's length scale measured (about 10 s)
 PACE_MEMO = "piper-pace.json"  # measured paces, in the cache folder (engines/neural.py)
 THREADS_ENV = "AUDIOBOOK_PIPER_THREADS"  # ONNX Runtime threads per worker (default 1)
 # The fork server imports these ahead of any worker: a worker then starts without paying for

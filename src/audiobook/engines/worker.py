@@ -67,6 +67,7 @@ class WorkerEngine:
         self._history: list[tuple[str, Voice]] = []  # what the current worker has spoken
         self.retries = 0  # utterances that needed more than one attempt
         self._paces: dict[str, float] = {}
+        self._warm: set[str] = set()  # the voices the current worker has spoken
 
     def __enter__(self) -> WorkerEngine:
         return self
@@ -121,11 +122,25 @@ class WorkerEngine:
             )
         raise SpeechError(f"could not speak {_excerpt(text)!r}: {problem}")
 
+    def _allowance(self, text: str, voice: Voice) -> float:
+        """How long speaking TEXT may take before the worker counts as hung: the timeout, plus
+        the longest plausible speech at the engine's speed (twice over, for a busy machine:
+        Kokoro makes 1.5 s of speech a second, and a long paragraph is a minute of its work),
+        plus, on a voice's first use by this worker, the engine's warm-up (a model loaded, a
+        rate's speed measured)."""
+        _, longest = plausible_seconds(text, self.pace(voice))
+        allowance = self.timeout + 2 * longest / getattr(self._module, "REAL_TIME", 100.0)
+        if voice.model_dump_json() not in self._warm:
+            allowance += getattr(self._module, "WARM_UP_S", 0.0)
+        return allowance
+
     def _speak(self, text: str, voice: Voice) -> Speech:
         self._counter += 1
         wav = Path(self._tmpdir.name) / f"u{self._counter}.wav"
+        timeout = self._allowance(text, voice)
         try:
-            spans = self._call(("synth", text, voice.model_dump(), str(wav)), timeout=self.timeout)
+            spans = self._call(("synth", text, voice.model_dump(), str(wav)), timeout=timeout)
+            self._warm.add(voice.model_dump_json())
             speech = _read_wav(wav)
             if spans:
                 speech = Speech(speech.pcm, speech.sample_rate, tuple(map(tuple, spans)))
@@ -185,6 +200,7 @@ class WorkerEngine:
         self._conn = parent
 
     def _kill(self) -> None:
+        self._warm.clear()  # a new worker loads its voices again
         if self._process is not None:
             self._process.kill()
             self._process.join()
