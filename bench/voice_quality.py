@@ -1,5 +1,8 @@
 """Benchmark: the speech quality of the Piper engine against Piper's own API, by two meters.
 
+(`--engine kokoro` measures the Kokoro engine instead, by the same meters: voice_quality_kokoro.py
+beside this file says what and how; the options after it are that script's.)
+
 Pride and Prejudice chapter 3 (../shared/corpus) is spoken by the joe-medium voice
 (en_US-joe-medium) in these variants:
 
@@ -355,7 +358,15 @@ def table(manifest: dict[str, Any], words: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    engine = argparse.ArgumentParser(add_help=False)
+    engine.add_argument("--engine", choices=["piper", "kokoro"], default="piper")
+    chosen, rest = engine.parse_known_args()
+    if chosen.engine == "kokoro":  # the rest are that script's options
+        from voice_quality_kokoro import main as kokoro_main
+
+        kokoro_main(rest)
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], parents=[engine])
     parser.add_argument("step", nargs="?", choices=["synth", "score"], help="one step only")
     parser.add_argument("dir", nargs="?", type=Path, help="where the WAVs and results go")
     parser.add_argument("--out", type=Path, help="keep the WAVs here (both steps)")

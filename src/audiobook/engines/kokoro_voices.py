@@ -56,11 +56,14 @@ LANGUAGES: dict[str, tuple[str, str, str | None]] = {
     "p": ("pt-br", "pt-br", "Brazilian"),
 }
 GENDERS = {"f": "female", "m": "male"}
-# Best first within a language: the first is the default narrator of a book in it (SPECS.md 12:
-# af_heart 2.8% WER / MOS 4.58, bf_emma 2.6% / 4.55, am_onyx 3.5% / 4.71 on P&P chapter 3).
+# Best first within a language: the first is the default narrator of a book in it (through this
+# engine, bench/voice_quality_kokoro.py, P&P chapter 3: af_heart 2.7% WER / Distill-MOS 4.68 on
+# the first 90 s, bf_emma 2.5% / 4.68, am_onyx 2.9% / 4.76; ef_dora 1.2% / 4.50 where eSpeak NG
+# gets 36% / 2.36).
 PREFERRED = ("af_heart", "bf_emma", "am_onyx", "ef_dora", "ff_siwis", "if_sara", "pf_dora")
-# Measured weak on a 146-word passage (MOS < 4.4; af_nicole whispers): listed last.
-WEAK = ("af_bella", "af_nicole", "bf_alice", "bm_lewis")
+# Measured weak on a 168-word passage (Distill-MOS below 4.4: af_bella 3.80, af_nicole 4.18, at
+# 113 words a minute, bf_alice 4.28; the other 25 voices 4.41-4.75): listed last.
+WEAK = ("af_bella", "af_nicole", "bf_alice")
 # Pairs that sound alike, so that a cast does not give them to two characters who talk to each
 # other: measured by bench/voice_similarity.py (timbre, the mean MFCCs of voiced frames, and the
 # median pitch, each standardised over the 28 English voices, at a distance of 0.53 or less of
