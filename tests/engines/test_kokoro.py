@@ -460,3 +460,19 @@ def test_a_long_paragraph_is_given_time_as_kokoro_speaks_not_as_espeak_does() ->
     assert later == pytest.approx(60.0 + 2 * longest / kokoro.REAL_TIME)
     assert first == pytest.approx(later + kokoro.WARM_UP_S)
     assert later > 4 * 60 and robot < 70
+
+
+@needs_kokoro
+@pytest.mark.slow
+def test_a_rate_is_mapped_onto_the_speed_and_produced() -> None:
+    """voices.toml's words a minute, found as the model's speed by measured steps: the passage
+    the pace is measured on comes out at that rate (within the engine's 2%), sentence gaps
+    included."""
+    from audiobook.engines.neural import CALIBRATION
+
+    with contextlib.closing(EngineDispatch()) as engines:
+        for rate in (140, 230):
+            speech = engines.synthesize(CALIBRATION, Voice(engine="kokoro", voice="af_heart",
+                                                           rate=rate))  # fmt: skip
+            produced = len(CALIBRATION.split()) / speech.seconds * 60
+            assert produced == pytest.approx(rate, rel=0.02), (rate, produced)
