@@ -1,0 +1,73 @@
+"""cast: who says each quoted line of a manuscript, and the voices that will read them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from audiobook.cli.shared import (
+    DEFAULT_VOICES,
+    JsonOpt,
+    SourceArg,
+    VoicesOpt,
+    err,
+    out,
+    require_explicit,
+)
+from audiobook.core.errors import InputError
+
+WriteOpt = Annotated[
+    bool, typer.Option("--write", help="Write cast.toml beside voices.toml, for review and edits.")
+]
+
+
+def cast(
+    source: SourceArg = Path("text"),
+    voices: VoicesOpt = DEFAULT_VOICES,
+    as_json: JsonOpt = False,
+    write: WriteOpt = False,
+) -> None:
+    """Find every quoted line in SOURCE, who says it, and the voices of the cast."""
+    from audiobook import engines
+    from audiobook.core.config import load_cast
+    from audiobook.engines.dispatch import EngineDispatch
+    from audiobook.engines.voices import resolve_voice
+    from audiobook.pipeline.cast import find_cast
+    from audiobook.readers import read_book
+
+    require_explicit(voices)
+    written = load_cast(voices, engines.ENGINES)
+    book = read_book(source, written.split_options(voices))
+    found = find_cast(book)
+    with contextlib.closing(EngineDispatch()) as engine:
+        available = engine.voices(light=True)
+        try:
+            narrator = resolve_voice(written.narrator, "narrator", book.language, available, voices)
+        except InputError:
+            available = engine.voices()
+            narrator = resolve_voice(written.narrator, "narrator", book.language, available, voices)
+    found.choose_voices((narrator.engine or "", narrator.voice or ""), book.language, available)
+    if as_json:
+        print(json.dumps(found.to_json(), indent=1, ensure_ascii=False))
+        return
+    spoken = sum(1 for line in found.lines if found.voiced(line))
+    share = f"{spoken / len(found.lines):.0%}" if found.lines else "0%"
+    table = Table(
+        "character", "aliases", "gender", "lines", "words", "voice",
+        title=f"The cast of {book.title}",
+        caption=f"{len(found.lines)} quoted lines; {spoken} ({share}) read by characters' voices, "
+        f"the rest by the narrator ({narrator.voice})",
+    )  # fmt: skip
+    for c in found.characters:
+        voice = f"{c.voice.engine} {c.voice.voice}" if c.voice else "narrator"
+        table.add_row(
+            c.name, ", ".join(c.aliases), c.gender or "?", str(c.lines), str(c.words), voice
+        )
+    out.print(table)
+    if not found.lines:
+        err.print("audiobook: no quoted lines found: the narrator reads everything", markup=False)

@@ -1,0 +1,330 @@
+"""The cast: who says each quoted line of a book, found in the plain prose.
+
+A stage between the text and the plan. `find_cast(book)` reads every chapter once for the
+names its tags and lines use (the roster), merges them into characters, then decides each
+line's speaker with the evidence kept (`attribution`). Quotations are found by `quotes`, tags
+read by `tags`. Nothing is downloaded and nothing is random: the same book gives the same cast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from audiobook.core.book import Book, Paragraph
+from audiobook.core.words import count_words
+from audiobook.engines.interface import VoiceInfo
+from audiobook.pipeline.cast.attribution import NARRATOR_I, Line, Turn, decide
+from audiobook.pipeline.cast.casting import Casting, cast_voices
+from audiobook.pipeline.cast.quotes import QuoteStyle, Segment, detect_style, find_quotes
+from audiobook.pipeline.cast.roster import Character, NameParts, Roster
+from audiobook.pipeline.cast.tags import (
+    Tag,
+    read_name,
+    subject,
+    tag_after,
+    tag_before,
+    tokens,
+    vocatives,
+)
+
+__all__ = ["NARRATOR_I", "BookCast", "CastCharacter", "Line", "find_cast"]
+
+# A line at or above this confidence is read by its character; below it, by the narrator.
+THRESHOLD = 0.8
+
+
+@dataclass
+class CastCharacter:
+    name: str
+    aliases: list[str]
+    gender: str | None
+    lines: int  # quoted parts given to it at or above the threshold
+    words: int
+    voice: Casting | None = None  # None: the narrator's voice reads its lines
+
+
+@dataclass
+class BookCast:
+    style: QuoteStyle
+    characters: list[CastCharacter]
+    lines: list[Line]  # every quoted part, in reading order
+    segments: dict[tuple[int, int], list[Segment]] = field(default_factory=dict)
+    threshold: float = THRESHOLD
+
+    def voiced(self, line: Line) -> str | None:
+        """The character whose voice reads LINE, or None for the narrator's."""
+        speaker = self.speaker(line)
+        character = self.by_name.get(speaker or "")
+        return speaker if character is not None and character.voice is not None else None
+
+    def speaker(self, line: Line) -> str | None:
+        """Who says LINE, when that is sure enough (the threshold); else None."""
+        if line.speaker is None or line.confidence < self.threshold:
+            return None
+        return line.speaker
+
+    def to_json(self) -> dict[str, Any]:
+        """The `audiobook cast --json` document (CONTRACT.md)."""
+        return {
+            "characters": [
+                {
+                    "name": c.name, "aliases": c.aliases, "gender": c.gender, "lines": c.lines,
+                    "words": c.words,
+                    "voice": {"engine": c.voice.engine, "id": c.voice.voice, "speaker": None}
+                    if c.voice else None,
+                }
+                for c in self.characters
+            ],
+            "lines": [
+                {
+                    "chapter": line.chapter, "text": line.text, "speaker": self.speaker(line),
+                    "how": line.how, "confidence": line.confidence,
+                }
+                for line in self.lines
+            ],
+        }  # fmt: skip
+
+    @property
+    def by_name(self) -> dict[str, CastCharacter]:
+        return {c.name: c for c in self.characters}
+
+    def choose_voices(
+        self, narrator: tuple[str, str], language: str, engine_voices: Sequence[VoiceInfo]
+    ) -> None:
+        """A voice for each character from ENGINE_VOICES (casting.cast_voices)."""
+        chosen = cast_voices(
+            [(c.name, c.gender, c.lines) for c in self.characters], narrator, language,
+            engine_voices,
+        )  # fmt: skip
+        for character in self.characters:
+            character.voice = chosen.get(character.name)
+
+
+@dataclass
+class _Chapter:
+    index: int
+    blocks: list[int]  # block index of each paragraph
+    positions: list[int]  # its place in the chapter, scene breaks counted as gaps
+    texts: list[str]
+    segments: list[list[Segment]]
+    lines: list[Line]
+    turns: list[Turn]
+
+
+_PRONOUN_AFTER = re.compile(r"\b(he|his|him|himself|she|her|hers|herself)\b", re.IGNORECASE)
+_MALE = {"he", "his", "him", "himself"}
+
+
+def find_cast(book: Book, threshold: float = THRESHOLD) -> BookCast:
+    texts = [p.text for c in book.chapters for p in c.paragraphs]
+    style = detect_style(texts, book.language)
+    roster = Roster()
+    chapters = [_read_chapter(chapter.index, chapter.blocks, style) for chapter in book.chapters]
+    for chapter in chapters:
+        for turn in chapter.turns:
+            for tag in [*turn.tags.values(), turn.setup]:
+                if tag is not None and tag.kind == "name":
+                    roster.add(tag.value)
+    _gender_votes(chapters, roster)
+    roster.merge()
+    for chapter in chapters:  # a line speaks to a known person, not to "Certainly" or "Hem"
+        for turn in chapter.turns:
+            turn.addressed = [roster.canonical(n) for n in turn.addressed if roster.knows(n)]
+    mentions = [_mentions(chapter, roster) for chapter in chapters]
+    said_i = sum(
+        1
+        for c in chapters
+        for t in c.turns
+        for tag in t.tags.values()
+        if tag.kind == "first_person"
+    )
+    decide([c.turns for c in chapters], roster, mentions, first_person=said_i >= 3)
+    lines = [line for chapter in chapters for line in chapter.lines]
+    return BookCast(
+        style=style,
+        characters=_characters(roster, lines, threshold),
+        lines=lines,
+        segments={
+            (c.index, block): segs
+            for c in chapters
+            for block, segs in zip(c.blocks, c.segments, strict=True)
+        },
+        threshold=threshold,
+    )
+
+
+def _read_chapter(index: int, blocks: tuple, style: QuoteStyle) -> _Chapter:
+    block_ids, positions, texts = [], [], []
+    position = 0
+    for b, block in enumerate(blocks):
+        if isinstance(block, Paragraph):
+            block_ids.append(b)
+            positions.append(position)
+            texts.append(block.text)
+            position += 1
+        else:
+            position += 10  # a scene break ends a conversation
+    segments, quotations = find_quotes(texts, style)
+    lines: list[Line] = []
+    turns: dict[int, Turn] = {}
+    for quotation in quotations:
+        first = quotation.parts[0].paragraph
+        turn = turns.get(first)
+        if turn is None:
+            turn = turns[first] = Turn(block_ids[first], positions[first], [])
+        for part in quotation.parts:
+            segment = segments[part.paragraph][part.segment]
+            text = texts[part.paragraph]
+            line = Line(
+                chapter=index,
+                block=block_ids[part.paragraph],
+                start=part.start,
+                end=part.end,
+                outer_start=segment.start,
+                outer_end=segment.end,
+                quotation=quotation.index,
+                text=text[part.start : part.end],
+            )
+            lines.append(line)
+            turn.lines.append(line)
+            turn.addressed.extend(vocatives(line.text))
+        turn.last = positions[quotation.parts[-1].paragraph]
+    for p, segs in enumerate(segments):
+        turn = turns.get(p)
+        if turn is None:
+            continue
+        text = texts[p]
+        for k, segment in enumerate(segs):
+            if segment.quote is None or segment.quote in turn.tags:
+                continue
+            tag = None
+            if k + 1 < len(segs) and segs[k + 1].quote is None:
+                inner = text[segment.start : segment.end].rstrip("”\"’'»“«」 ")
+                tag = tag_after(segs[k + 1].text(text), inner[-1:] not in ".!?")
+            if tag is None and k > 0 and segs[k - 1].quote is None:
+                tag = tag_before(segs[k - 1].text(text))
+            if tag is not None:
+                turn.tags[segment.quote] = tag
+        if not turn.tags:
+            turn.setup = _setup(segs, text, p, texts, segments, positions)
+    return _Chapter(
+        index,
+        block_ids,
+        positions,
+        texts,
+        segments,
+        lines,
+        sorted(turns.values(), key=lambda t: t.position),
+    )
+
+
+def _setup(
+    segs: list[Segment],
+    text: str,
+    p: int,
+    texts: list[str],
+    segments: list[list[Segment]],
+    positions: list[int],
+) -> Tag | None:
+    """A speaker set up just before the line: this paragraph's narration before its first
+    quotation, or the previous paragraph when that one is narration only."""
+    if segs and segs[0].quote is None and len(segs) > 1:
+        before = segs[0].text(text)
+        if before.strip():
+            return subject(before)
+    if p and all(s.quote is None for s in segments[p - 1]) and positions[p - 1] == positions[p] - 1:
+        return subject(texts[p - 1])
+    return None
+
+
+def _narration(chapter: _Chapter):
+    for p, segs in enumerate(chapter.segments):
+        text = chapter.texts[p]
+        for segment in segs:
+            if segment.quote is None:
+                yield p, segment.text(text)
+
+
+def _names_in(words: list[str]):
+    """(name, index after it) for each name in a narration's words: titled names anywhere, other
+    capitalised words only inside a sentence (a sentence's first word may be any word)."""
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word[:1].isupper():
+            named = read_name(words, i)
+            if named:
+                starts_sentence = i == 0 or words[i - 1] in {".", "!", "?", "“", '"', "‘"}
+                if not starts_sentence or NameParts.of(named[0]).title:
+                    yield named
+                i = named[1]
+                continue
+        i += 1
+
+
+def _gender_votes(chapters: list[_Chapter], roster: Roster) -> None:
+    """Names the narration uses join the roster (as people who may speak: the scene's
+    participants); a name followed in its sentence by he/his or she/her is a vote for that
+    gender."""
+    seen: Counter[str] = Counter()
+    narrations = [tokens(n) for chapter in chapters for _, n in _narration(chapter)]
+    for words in narrations:
+        for name, _ in _names_in(words):
+            seen[name] += 1
+    for name, count in seen.items():
+        if count >= 2 or NameParts.of(name).title:
+            roster.add(name, 0)
+    for words in narrations:
+        for name, end in _names_in(words):
+            if not roster.knows(name):
+                continue
+            for w in words[end : end + 12]:
+                if w in ".!?;":
+                    break
+                low = w.lower()
+                if low in ("he", "his", "him", "himself", "she", "her", "hers", "herself"):
+                    roster.vote(name, "male" if low in _MALE else "female")
+                    break
+
+
+def _mentions(chapter: _Chapter, roster: Roster) -> list[list[str]]:
+    """For each paragraph position, the characters its narration names."""
+    by_position: list[list[str]] = [
+        [] for _ in range((chapter.positions[-1] + 1) if chapter.positions else 0)
+    ]
+    for p, narration in _narration(chapter):
+        words = tokens(narration)
+        i = 0
+        while i < len(words):
+            if words[i][:1].isupper():
+                named = read_name(words, i)
+                if named:
+                    if roster.knows(named[0]):
+                        by_position[chapter.positions[p]].append(roster.canonical(named[0]))
+                    i = named[1]
+                    continue
+            i += 1
+    return by_position
+
+
+def _characters(roster: Roster, lines: list[Line], threshold: float) -> list[CastCharacter]:
+    counted: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    for line in lines:
+        if line.speaker is not None and line.confidence >= threshold:
+            counted[line.speaker] += 1
+            words[line.speaker] += count_words(line.text)
+    known = roster.characters()
+    found = []
+    for name in sorted(counted, key=lambda n: (-counted[n], n)):
+        character = known.get(name, Character(name))
+        found.append(
+            CastCharacter(
+                name, sorted(character.aliases), character.gender, counted[name], words[name]
+            )
+        )
+    return found

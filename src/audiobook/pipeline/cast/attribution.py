@@ -1,0 +1,300 @@
+"""Who says each quoted line, with how it was decided and how sure that is.
+
+A chapter's turns (paragraphs that hold quotations) fall into conversations: turns no more than
+a short paragraph of narration apart. Each conversation has its participants: the people its
+tags name, those its lines speak to, those the narration around it names, and the last ones who
+spoke before it. Who says each turn is then read as a chain over those people, where the
+evidence of each turn weighs each person:
+
+- its own tag (`said Elizabeth`: `tag`; `said I`: `first_person`), almost certain;
+- a pronoun or a described person (`said she`, `said his wife`: `pronoun`, `noun`): the people
+  of that gender;
+- a speaker set up just before the line (`Jane looked up.`: `setup`);
+- the person the line speaks to (`my dear Mr. Bennet`) does not say it, and is likely to
+  answer it (`vocative`);
+
+and turns alternate: the speaker of a turn is rarely the one of the turn before, and often the
+one of the turn before that (`turn`). The chain's forward-backward pass gives each turn the
+probability of each person; the likeliest is its speaker and that probability its confidence.
+Lines whose confidence is under the threshold stay with the narrator. Deterministic: no
+sampling, ties broken by the participants' order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from audiobook.pipeline.cast.roster import Roster
+from audiobook.pipeline.cast.tags import Tag
+
+NARRATOR_I = "I"  # the first-person narrator's name in the roster
+MAX_PEOPLE = 8  # participants kept per conversation, the most evident first
+GAP = 2  # a conversation goes on over at most this many paragraphs of narration between turns
+
+# How likely the next turn's speaker is the last one again, the one before that, or another.
+_SAME, _BACK = 0.04, 0.78
+_SAME_AFTER_NARRATION, _BACK_AFTER_NARRATION = 0.12, 0.6
+
+
+@dataclass
+class Line:
+    """One quoted part: where it is, and who says it."""
+
+    chapter: int  # the chapter's index
+    block: int  # the paragraph's index among the chapter's blocks
+    start: int  # the words inside the marks, in the paragraph's text
+    end: int
+    outer_start: int  # the quotation's segment, marks included
+    outer_end: int
+    quotation: int  # parts of one quotation share it (within the chapter)
+    text: str
+    speaker: str | None = None
+    how: str = ""
+    confidence: float = 0.0
+
+
+@dataclass
+class Turn:
+    """A paragraph's quotations and the evidence around them."""
+
+    block: int
+    position: int  # its place among the chapter's paragraphs (scene breaks count as gaps)
+    lines: list[Line]
+    last: int = -1  # the position of its last paragraph (a speech may run over several)
+    tags: dict[int, Tag] = field(default_factory=dict)  # quotation -> its own tag
+    setup: Tag | None = None
+    addressed: list[str] = field(default_factory=list)
+    speaker: str | None = None
+    how: str = ""
+    confidence: float = 0.0
+
+
+def decide(
+    chapters_turns: Sequence[list[Turn]],
+    roster: Roster,
+    mentions: Sequence[list[list[str]]],
+    first_person: bool,
+) -> None:
+    """Give each turn and line a speaker and a confidence. MENTIONS: for each chapter, for each
+    paragraph position, the characters its narration names. FIRST_PERSON: the book has a
+    narrator who says "I" (who may then speak in any conversation)."""
+    for turns, named in zip(chapters_turns, mentions, strict=True):
+        earlier: list[str] = []  # speakers so far in the chapter, most recent last
+        for run in _conversations(turns):
+            people = _participants(run, roster, named, earlier, first_person)
+            if not people:
+                continue
+            for turn, probabilities in zip(run, _posteriors(run, people, roster), strict=True):
+                best = max(range(len(people)), key=lambda k: (probabilities[k], -k))
+                turn.speaker = people[best]
+                turn.confidence = round(probabilities[best], 3)
+                turn.how = _how(turn, turn.speaker, run, roster)
+            for turn in run:
+                if turn.speaker in earlier:
+                    earlier.remove(turn.speaker)
+                if turn.speaker:
+                    earlier.append(turn.speaker)
+        for turn in turns:
+            _lines(turn, roster)
+
+
+def _lines(turn: Turn, roster: Roster) -> None:
+    """The turn's speaker for each of its lines; a paragraph with two named tags for different
+    people ("Yes," said A. "No," said B.) gives each tagged line its own."""
+    named = {
+        q: _name(t, roster) for q, t in turn.tags.items() if t.kind in ("name", "first_person")
+    }
+    several = len(set(named.values())) > 1
+    for line in turn.lines:
+        if several and line.quotation in named:
+            line.speaker = named[line.quotation]
+            line.how = "tag" if turn.tags[line.quotation].kind == "name" else "first_person"
+            line.confidence = max(turn.confidence, 0.9)
+        else:
+            line.speaker, line.how, line.confidence = turn.speaker, turn.how, turn.confidence
+
+
+def _name(tag: Tag, roster: Roster) -> str:
+    return NARRATOR_I if tag.kind == "first_person" else roster.canonical(tag.value)
+
+
+def _conversations(turns: list[Turn]) -> list[list[Turn]]:
+    runs: list[list[Turn]] = []
+    for turn in turns:
+        if runs and turn.position - max(runs[-1][-1].last, runs[-1][-1].position) <= GAP + 1:
+            runs[-1].append(turn)
+        else:
+            runs.append([turn])
+    return runs
+
+
+def _participants(
+    run: list[Turn],
+    roster: Roster,
+    named: list[list[str]],
+    earlier: list[str],
+    first_person: bool,
+) -> list[str]:
+    """The people who may speak in RUN, the most evident first."""
+    weight: dict[str, float] = {}
+
+    def add(name: str | None, w: float) -> None:
+        if name:
+            weight[name] = weight.get(name, 0.0) + w
+
+    for turn in run:
+        for tag in turn.tags.values():
+            if tag.kind == "name":
+                add(roster.canonical(tag.value), 10)
+            elif tag.kind == "first_person":
+                add(NARRATOR_I, 10)
+        if turn.setup is not None and turn.setup.kind == "name":
+            add(roster.canonical(turn.setup.value), 3)
+        for name in turn.addressed:
+            add(name, 4)
+    first, last = run[0].position, max(run[-1].last, run[-1].position)
+    for position in range(max(0, first - 3), min(len(named), last + 1)):
+        for name in named[position]:
+            add(name, 2 if position >= first else 1.5)
+    for k, name in enumerate(reversed(earlier[-3:])):
+        add(name, 2.5 - k * 0.5)
+    if first_person:  # the narrator is in nearly every conversation of the book
+        add(NARRATOR_I, 6)
+    # A pronoun of a gender nobody here has: the last person of that gender named before.
+    genders = {roster.genders.get(n) for n in weight}
+    for turn in run:
+        for tag in turn.tags.values():
+            if tag.kind in ("pronoun", "noun") and tag.gender and tag.gender not in genders:
+                for position in range(first - 1, max(-1, first - 40), -1):
+                    found = [n for n in named[position] if roster.genders.get(n) == tag.gender]
+                    if found:
+                        add(found[-1], 1)
+                        genders.add(tag.gender)
+                        break
+    ranked = sorted(weight, key=lambda n: (-weight[n], n))
+    return ranked[:MAX_PEOPLE]
+
+
+def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster) -> list[float]:
+    """How well each person fits the turn's own evidence (a likelihood, up to a factor)."""
+    scores = [1.0] * len(people)
+    tags = list(turn.tags.values())
+    named = [t for t in tags if t.kind in ("name", "first_person")]
+    if named:
+        who = _name(named[-1], roster)  # the last: the one the next turn answers
+        scores = [0.97 if p == who else 0.03 for p in people]
+    else:
+        for tag in tags:
+            if tag.kind in ("pronoun", "noun") and tag.gender:
+                strong = tag.kind == "pronoun"
+                for k, p in enumerate(people):
+                    gender = None if p == NARRATOR_I else roster.genders.get(p)
+                    if p == NARRATOR_I:
+                        scores[k] *= 0.02
+                    elif gender == tag.gender:
+                        scores[k] *= 1.0
+                    elif gender is None:
+                        scores[k] *= 0.3 if strong else 0.5
+                    else:
+                        scores[k] *= 0.02 if strong else 0.1
+        if turn.setup is not None:
+            setup = turn.setup
+            for k, p in enumerate(people):
+                if (setup.kind == "name" and p == roster.canonical(setup.value)) or (
+                    setup.kind == "first_person" and p == NARRATOR_I
+                ):
+                    scores[k] *= 4.0
+                elif (
+                    setup.kind == "pronoun"
+                    and setup.gender
+                    and roster.genders.get(p) == setup.gender
+                ):
+                    scores[k] *= 1.5
+    for k, p in enumerate(people):
+        if p in turn.addressed:
+            scores[k] *= 0.04
+        if before is not None and p in before.addressed and not named:
+            scores[k] *= 2.5
+    return scores
+
+
+def _posteriors(run: list[Turn], people: list[str], roster: Roster) -> list[list[float]]:
+    """Forward-backward over pairs (last speaker, this speaker): each turn's probabilities."""
+    n = len(people)
+    start = n  # "nobody" before the first turn
+    emissions = [
+        _emission(turn, run[i - 1] if i else None, people, roster) for i, turn in enumerate(run)
+    ]
+    gaps = [1] + [
+        run[i].position - max(run[i - 1].last, run[i - 1].position) for i in range(1, len(run))
+    ]
+
+    def transition(z: int, a: int, b: int, gap: int) -> float:
+        same, back = (_SAME, _BACK) if gap <= 1 else (_SAME_AFTER_NARRATION, _BACK_AFTER_NARRATION)
+        if b == a:
+            return same
+        if z in (start, a) or n < 3:
+            return (1 - same) / max(1, n - 1)
+        if b == z:
+            return back
+        return (1 - same - back) / max(1, n - 2)
+
+    # alpha[i][(a, b)]: turns up to i, with a the speaker of turn i-1 and b of turn i.
+    alphas: list[dict[tuple[int, int], float]] = []
+    first = {(start, b): emissions[0][b] / n for b in range(n)}
+    alphas.append(_normalised(first))
+    for i in range(1, len(run)):
+        previous = alphas[-1]
+        current: dict[tuple[int, int], float] = {}
+        for (z, a), value in previous.items():
+            if value == 0.0:
+                continue
+            for b in range(n):
+                key = (a, b)
+                current[key] = current.get(key, 0.0) + value * transition(z, a, b, gaps[i])
+        alphas.append(_normalised({k: v * emissions[i][k[1]] for k, v in current.items()}))
+    betas: list[dict[tuple[int, int], float]] = [dict.fromkeys(alphas[-1], 1.0)]
+    for i in range(len(run) - 1, 0, -1):
+        after = betas[0]
+        current = {}
+        for z, a in alphas[i - 1]:
+            total = 0.0
+            for b in range(n):
+                total += transition(z, a, b, gaps[i]) * emissions[i][b] * after.get((a, b), 0.0)
+            current[(z, a)] = total
+        betas.insert(0, _normalised(current))
+    posteriors = []
+    for alpha, beta in zip(alphas, betas, strict=True):
+        marginal = [0.0] * n
+        for (_, b), value in alpha.items():
+            marginal[b] += value * beta.get((_, b), 0.0)
+        total = sum(marginal) or 1.0
+        posteriors.append([m / total for m in marginal])
+    return posteriors
+
+
+def _normalised(values: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
+    total = sum(values.values())
+    if total <= 0.0:
+        return dict.fromkeys(values, 1.0 / max(1, len(values)))
+    return {k: v / total for k, v in values.items()}
+
+
+def _how(turn: Turn, speaker: str, run: list[Turn], roster: Roster) -> str:
+    """The strongest evidence that names this speaker for the turn."""
+    for tag in turn.tags.values():
+        if tag.kind == "name" and roster.canonical(tag.value) == speaker:
+            return "tag"
+        if tag.kind == "first_person" and speaker == NARRATOR_I:
+            return "first_person"
+    for tag in turn.tags.values():
+        if tag.kind in ("pronoun", "noun") and roster.genders.get(speaker) == tag.gender:
+            return tag.kind
+    setup = turn.setup
+    if setup is not None and setup.kind == "name" and roster.canonical(setup.value) == speaker:
+        return "setup"
+    index = run.index(turn)
+    if index and speaker in run[index - 1].addressed:
+        return "vocative"
+    return "turn"
