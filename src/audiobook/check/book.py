@@ -131,6 +131,8 @@ def _check_chapter(
         yield _missing(path)
         return
     yield Result(name, "exists", True, f"{path.stat().st_size:,} bytes")
+    if chapter.lines is not None:
+        yield _check_cast(chapter)
     total = len(manifest.chapters)
     info = mp3_info(path)
     expected_s = chapter.duration_ms / 1000
@@ -227,6 +229,33 @@ def _check_chapter(
         floor_low < levels.noise_floor_db <= floor_high,
         f"{levels.noise_floor_db:.2f} dBFS (allowed above {floor_low:g}, at most {floor_high:g})",
     )
+
+
+def _check_cast(chapter: ChapterEntry) -> Result:
+    """The chapter's dialogue: the share read in characters' voices, and no line voiced by a
+    character other than the one its own tag names ("said Jane" in anyone else's voice)."""
+    lines = chapter.lines or ()
+    voiced = [line for line in lines if line.voice != "narrator"]
+    against = [
+        line for line in voiced if line.tagged and line.speaker and line.tagged != line.speaker
+    ]
+    if against:
+        line = against[0]
+        more = f" (and {len(against) - 1} more)" if len(against) > 1 else ""
+        detail = (
+            f"{_first_words(line.text)!r} is read by {line.speaker} ({line.voice}) though its "
+            f"tag names {line.tagged}{more}"
+        )
+        return Result(chapter.file, "cast", False, detail)
+    share = f"{len(voiced) / len(lines):.0%}" if lines else "0%"
+    who = ", ".join(f"{c.name} {c.lines}" for c in chapter.cast or ())
+    detail = f"{len(lines)} quoted lines, {len(voiced)} ({share}) in characters' voices"
+    return Result(chapter.file, "cast", True, detail + (f": {who}" if who else ""))
+
+
+def _first_words(text: str, count: int = 6) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
 def plausible_seconds(words: float, rate_wpm: float) -> tuple[float, float]:

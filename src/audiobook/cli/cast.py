@@ -34,16 +34,17 @@ def cast(
 ) -> None:
     """Find every quoted line in SOURCE, who says it, and the voices of the cast."""
     from audiobook import engines
-    from audiobook.core.config import load_cast
+    from audiobook.core.config import load_cast, load_cast_file
+    from audiobook.core.files import atomic_write
     from audiobook.engines.dispatch import EngineDispatch
     from audiobook.engines.voices import resolve_voice
-    from audiobook.pipeline.cast import find_cast
+    from audiobook.pipeline.cast.review import cast_file_text
+    from audiobook.pipeline.cast.voices import cast_book, cast_file_path
     from audiobook.readers import read_book
 
     require_explicit(voices)
     written = load_cast(voices, engines.ENGINES)
     book = read_book(source, written.split_options(voices))
-    found = find_cast(book)
     with contextlib.closing(EngineDispatch()) as engine:
         available = engine.voices(light=True)
         try:
@@ -51,7 +52,15 @@ def cast(
         except InputError:
             available = engine.voices()
             narrator = resolve_voice(written.narrator, "narrator", book.language, available, voices)
-    found.choose_voices((narrator.engine or "", narrator.voice or ""), book.language, available)
+    found = cast_book(book, narrator, voices, available, engines.ENGINES)
+    if write:
+        path = cast_file_path(voices)
+        sheet = load_cast_file(path, engines.ENGINES)
+        with atomic_write(path) as tmp:
+            tmp.write_text(
+                cast_file_text(found, book.title, sheet.lines if sheet else []), encoding="utf-8"
+            )
+        err.print(f"audiobook: wrote {path}: `audiobook render` reads it from now on", markup=False)
     if as_json:
         print(json.dumps(found.to_json(), indent=1, ensure_ascii=False))
         return
@@ -65,9 +74,8 @@ def cast(
     )  # fmt: skip
     for c in found.characters:
         voice = f"{c.voice.engine} {c.voice.voice}" if c.voice else "narrator"
-        table.add_row(
-            c.name, ", ".join(c.aliases), c.gender or "?", str(c.lines), str(c.words), voice
-        )
+        row = (c.name, ", ".join(c.aliases), c.gender or "?", str(c.lines), str(c.words), voice)
+        table.add_row(*row)
     out.print(table)
     if not found.lines:
         err.print("audiobook: no quoted lines found: the narrator reads everything", markup=False)

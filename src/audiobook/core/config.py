@@ -63,16 +63,18 @@ class Voice(_Strict):
     @field_validator("engine")
     @classmethod
     def _registered_engine(cls, engine: str | None, info: ValidationInfo) -> str | None:
-        """An engine of the registry, whose names come in the validation context (load_cast):
-        refused as a Literal of them would be, with the same words."""
-        known = (info.context or {}).get(ENGINES_CONTEXT)
-        if engine is None or known is None or engine in known:
-            return engine
-        names = [repr(name) for name in sorted(known)]
-        expected = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-        raise PydanticCustomError(
-            "literal_error", "Input should be {expected}", {"expected": expected}
-        )
+        return registered_engine(engine, info)
+
+
+def registered_engine(engine: str | None, info: ValidationInfo) -> str | None:
+    """An engine of the registry, whose names come in the validation context (load_cast):
+    refused as a Literal of them would be, with the same words."""
+    known = (info.context or {}).get(ENGINES_CONTEXT)
+    if engine is None or known is None or engine in known:
+        return engine
+    names = [repr(name) for name in sorted(known)]
+    expected = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
 
 
 class Timing(_Strict):
@@ -143,6 +145,47 @@ class SplitOverrides:
     target_words: int | None = None
 
 
+class AutoCast(_Strict):
+    """voices.toml's [cast]: characters' voices found in plain prose (`audiobook cast`)."""
+
+    # Read each quoted line in its character's voice even without a cast.toml (which, when it
+    # is beside voices.toml, always does).
+    auto: bool = False
+
+
+class CastCharacter(_Strict):
+    """A character of cast.toml: other names it goes by, its gender, and its voice."""
+
+    aliases: list[str] = Field(default_factory=list, description="names merged into this one")
+    gender: Literal["female", "male"] | None = None
+    engine: str | None = None
+    # A voice id of `audiobook voices`, or "narrator": the narrator's voice reads its lines.
+    voice: str | None = Field(None, min_length=1)
+    rate: int | None = Field(None, ge=80, le=450, description="words per minute")
+
+    @field_validator("engine")
+    @classmethod
+    def _registered(cls, engine: str | None, info: ValidationInfo) -> str | None:
+        return registered_engine(engine, info)
+
+
+class CastLineFix(_Strict):
+    """One line's speaker, set by hand: found by its chapter and its words, so that an edit
+    elsewhere in the book does not move it."""
+
+    chapter: int = Field(ge=1)
+    text: str = Field(min_length=1, description="the words inside the quotation marks")
+    speaker: str = Field(min_length=1, description='a character\'s name, or "narrator"')
+
+
+class CastFile(_Strict):
+    """What cast.toml says: the characters, and corrections to single lines."""
+
+    threshold: float = Field(0.8, ge=0.0, le=1.0, description="surer lines get their voice")
+    characters: dict[str, CastCharacter] = Field(default_factory=dict)
+    lines: list[CastLineFix] = Field(default_factory=list)
+
+
 class Cast(_Strict):
     """Everything voices.toml says."""
 
@@ -155,6 +198,7 @@ class Cast(_Strict):
     output: Output = Output()
     credits: Credits = Credits()
     chapters: Chapters = Chapters()
+    cast: AutoCast = AutoCast()
 
     def split_options(
         self, source: Path | str, overrides: SplitOverrides | None = None
@@ -246,6 +290,16 @@ def load_cast(path: Path, engines: Collection[str]) -> Cast:
     if not path.exists():
         return Cast()
     return load_toml(path, Cast, {ENGINES_CONTEXT: engines})
+
+
+CAST_FILE = "cast.toml"  # beside voices.toml
+
+
+def load_cast_file(path: Path, engines: Collection[str]) -> CastFile | None:
+    """cast.toml, or None where there is none."""
+    if not path.exists():
+        return None
+    return load_toml(path, CastFile, {ENGINES_CONTEXT: engines})
 
 
 def load_book_meta(folder: Path) -> BookMeta:

@@ -74,6 +74,16 @@ class ChapterRecord(Protocol):
         """The words its captions hold, and their hash in order."""
         ...
 
+    @property
+    def lines(self) -> Sequence[Any]:
+        """Its quoted lines and who reads them (CastLine), when the render has a cast."""
+        ...
+
+    @property
+    def cast(self) -> Sequence[tuple[str, str, int]]:
+        """The characters who read lines: (name, "engine voice", lines)."""
+        ...
+
 
 class FailureRecord(Protocol):
     """What the manifest says of a chapter that failed."""
@@ -109,6 +119,26 @@ class VoiceEntry(_Part):
     engine: str | None = None
 
 
+class CastEntry(_Part):
+    """A character who reads lines of the chapter: its voice ("engine voice") and how many."""
+
+    name: str
+    voice: str
+    lines: int
+
+
+class LineEntry(_Part):
+    """A quoted line of the chapter: who says it (null: the narrator reads it), in which voice,
+    how that was decided, and the speaker its own tag names, if it has one."""
+
+    text: str
+    speaker: str | None = None
+    voice: str = "narrator"
+    how: str = ""
+    confidence: float = 0.0
+    tagged: str | None = None
+
+
 class ChapterEntry(_Part):
     index: int
     title: str
@@ -123,6 +153,9 @@ class ChapterEntry(_Part):
     captions: tuple[str, ...] = ()
     caption_words: int | None = None
     caption_words_sha256: str | None = None
+    # The cast (when characters' lines are voiced): who read lines, and every quoted line.
+    cast: tuple[CastEntry, ...] | None = None
+    lines: tuple[LineEntry, ...] | None = None
 
     @field_validator("file")
     @classmethod
@@ -137,6 +170,8 @@ class ChapterEntry(_Part):
         if not self.captions:  # a chapter without captions has none of their keys
             for name in ("captions", "caption_words", "caption_words_sha256"):
                 del entry[name]
+        if self.lines is None:  # a render without a cast has none of its keys
+            del entry["cast"], entry["lines"]
         return entry
 
 
@@ -286,10 +321,24 @@ def _chapter_entry(r: ChapterRecord) -> ChapterEntry:
             "caption_words": r.caption_words[0],
             "caption_words_sha256": r.caption_words[1],
         }
+    cast: dict[str, Any] = {}
+    if r.lines:
+        cast = {
+            "cast": tuple(CastEntry(name=n, voice=v, lines=k) for n, v, k in r.cast),
+            "lines": tuple(
+                LineEntry(
+                    text=line.text, speaker=line.speaker,
+                    voice=dict((n, v) for n, v, _ in r.cast).get(line.speaker or "", "narrator")
+                    if line.voice != "narrator" else "narrator",
+                    how=line.how, confidence=line.confidence, tagged=line.tagged,
+                )
+                for line in r.lines
+            ),
+        }  # fmt: skip
     return ChapterEntry(
         index=r.index, title=r.title, file=r.file, duration_ms=r.duration_ms, words=r.words,
         sha256=r.sha256, bytes=r.bytes, rms_db=r.rms_db, peak_db=r.peak_db, key=r.file_key,
-        **captions,
+        **captions, **cast,
     )  # fmt: skip
 
 

@@ -34,6 +34,7 @@ class Timed:
     start: float
     end: float
     group: int = 0  # which written run (a paragraph, or a character's line in it) it is from
+    voice: str = ""  # the character who says it (captions name them); "" for the narrator
 
 
 def split_sentences(text: str) -> list[str]:

@@ -37,7 +37,7 @@ def caption_cues(sentences: Iterable[Timed], offset: float = 0.0) -> list[Timed]
             start, end = cue.start + offset, cue.end + offset
             if out and start < out[-1].end:
                 start = out[-1].end
-            out.append(Timed(cue.text, start, max(start + 0.001, end)))
+            out.append(Timed(cue.text, start, max(start + 0.001, end), voice=sentence.voice))
     return out
 
 
@@ -54,8 +54,19 @@ def vtt(cue_list: Sequence[Timed]) -> str:
     blocks = ["WEBVTT"]
     for cue in cue_list:
         text = lines(cue.text.replace("-->", "->"))
+        if cue.voice:  # a character's line: <v Elizabeth>
+            text = f"<v {_escape(cue.voice)}>{text}"
         blocks.append(f"{_stamp(cue.start, '.')} --> {_stamp(cue.end, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"
+
+
+def _escape(name: str) -> str:
+    """A speaker's name inside a WebVTT voice span."""
+    return name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _unescape(name: str) -> str:
+    return name.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def srt(cue_list: Sequence[Timed]) -> str:
@@ -68,6 +79,7 @@ def srt(cue_list: Sequence[Timed]) -> str:
 
 FORMATS = {".vtt": vtt, ".srt": srt}
 
+_VOICE = re.compile(r"<v(?:\.[^ >]*)? ([^>]*)>")
 _TIMES = re.compile(
     r"^(\d{2,}):(\d{2}):(\d{2})[.,](\d{3}) --> (\d{2,}):(\d{2}):(\d{2})[.,](\d{3})$"
 )
@@ -93,7 +105,11 @@ def parse(text: str, suffix: str) -> list[Timed]:
         h1, m1, s1, f1, h2, m2, s2, f2 = (int(g) for g in match.groups())
         start = h1 * 3600 + m1 * 60 + s1 + f1 / 1000
         end = h2 * 3600 + m2 * 60 + s2 + f2 / 1000
-        out.append(Timed(" ".join(lines_[1:]), start, end))
+        text = " ".join(lines_[1:])
+        voice = _VOICE.match(text) if suffix == ".vtt" else None
+        if voice:
+            text = text[voice.end() :].replace("</v>", "")
+        out.append(Timed(text, start, end, voice=_unescape(voice[1]) if voice else ""))
     return out
 
 

@@ -20,7 +20,7 @@ from audiobook.core.manifest import BookSection, book_section
 from audiobook.formats.tags import BookTags
 from audiobook.outputs import write_book_files
 from audiobook.outputs.interface import BookOutput, ChapterFile, book_context
-from audiobook.pipeline.chapter_job import entry_aac, entry_timings
+from audiobook.pipeline.chapter_job import entry_aac, entry_timings, named_speakers
 from audiobook.pipeline.events import ChapterResult
 from audiobook.pipeline.plan import slugify, tags_key
 
@@ -62,7 +62,12 @@ def build_book(
         if entry is None:  # the cache was emptied under us: this render cannot join the book
             return BookResult(error="not built: the cache lost a chapter; render again")
         chapters.append(
-            ChapterFile(r.title, out_dir / r.file, entry_aac(entry), entry_timings(entry))
+            ChapterFile(
+                r.title,
+                out_dir / r.file,
+                entry_aac(entry),
+                named_speakers(entry_timings(entry), dict(r.speakers)),
+            )
         )
     try:
         context = book_context(chapters, tags, out_dir, slugify(book.title))

@@ -121,7 +121,8 @@ def make_entry_files(
                 if isinstance(step, Pause):
                     yield step
                     continue
-                yield engine.synthesize(step.text, request.voices[step.voice])
+                speech = engine.synthesize(step.text, request.voices[step.voice])
+                yield speech if step.voice == "narrator" else replace(speech, voice=step.voice)
                 done += 1
                 if progress:
                     progress(ChapterStep(index, title, done))

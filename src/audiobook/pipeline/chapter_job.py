@@ -13,7 +13,7 @@ import contextlib
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from audiobook.formats.m4b import AacTrack, load_track
 from audiobook.formats.tags import mp3_info, write_tags
 from audiobook.mastering.ffmpeg import ffmpeg_version
 from audiobook.mastering.profiles import PROFILES
+from audiobook.mastering.stitch import LEVELLING
 from audiobook.pipeline.chapter_audio import (
     AAC_FRAMES,
     AAC_SIZES,
@@ -61,7 +62,7 @@ def chapter_steps(job: ChapterJob) -> list[Step]:
     def prepare(text: str) -> str:
         return normalize(apply_lexicon(text, job.lexicon), job.language)
 
-    return plan(job.chapter, job.timing, job.opening, job.closing, prepare)
+    return plan(job.chapter, job.timing, job.opening, job.closing, prepare, job.cast_spans)
 
 
 def chapter_key(job: ChapterJob, steps: list[Step], tools: dict[str, str]) -> str:
@@ -72,7 +73,28 @@ def chapter_key(job: ChapterJob, steps: list[Step], tools: dict[str, str]) -> st
             said.append(["pause", step.ms])
         else:
             said.append(["say", step.text, job.voices[step.voice].model_dump()])
+    if any(isinstance(s, Say) and s.voice != "narrator" for s in steps):
+        said.append(["levelled", LEVELLING])  # characters' lines are brought to the narrator's
     return content_key(f"chapter-{ENTRY_FORMAT}", said, asdict(PROFILES[job.profile]), tools)
+
+
+def chapter_cast(job: ChapterJob, steps: list[Step]) -> dict[str, Any]:
+    """What a chapter's result says of its cast: each quoted line and who reads it, the runs
+    read by characters (for the captions' speakers), and the voices that read lines."""
+    if not job.lines and not job.speakers:
+        return {}
+    speakers = tuple(
+        sorted({(s.run, job.speakers[s.voice]) for s in steps
+                if isinstance(s, Say) and s.voice in job.speakers})
+    )  # fmt: skip
+    counted: dict[str, int] = {}
+    for line in job.lines:
+        if line.voice != "narrator" and line.speaker:
+            counted[line.speaker] = counted.get(line.speaker, 0) + 1
+    described = {job.speakers[k]: f"{v.engine} {v.voice}" for k, v in job.voices.items()
+                 if k in job.speakers}  # fmt: skip
+    cast = tuple((name, described.get(name, "narrator"), n) for name, n in sorted(counted.items()))
+    return {"lines": job.lines, "speakers": speakers, "cast": cast}
 
 
 def _never() -> bool:
@@ -127,6 +149,9 @@ def _run_chapter(request: ChapterRequest) -> ChapterResult:
     # The file's own key: its audio and its tags. When the last render wrote this very file and
     # it is still there, nothing needs doing at all.
     file_key = content_key("file", key, tags_key(job.book), asdict(job.item))
+    if job.speakers:  # the captions name the characters: a renamed one rewrites them
+        file_key = content_key("file", file_key, sorted(job.speakers.items()))
+    cast = chapter_cast(job, steps)
     final = out_dir / job.file_name
     # What the last render wrote of this very file, when it is still there as it was written.
     unchanged = (
@@ -163,6 +188,7 @@ def _run_chapter(request: ChapterRequest) -> ChapterResult:
                 sha256=unchanged["sha256"], rms_db=unchanged.get("rms_db", 0.0),
                 peak_db=unchanged.get("peak_db", 0.0), cached=True, key=key, file_key=file_key,
                 bytes=unchanged["bytes"], captions=captions, caption_words=caption_words,
+                **cast,
             )  # fmt: skip
     entry = None if force else cached_entry(ENTRY_FILES)
     cached = entry is not None
@@ -181,7 +207,8 @@ def _run_chapter(request: ChapterRequest) -> ChapterResult:
     levels = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
     # The captions first, then the MP3: a chapter whose MP3 has its final name has its captions.
     # If the MP3 cannot be written, the captions just written go too (none without their audio).
-    written = write_chapter_captions(job, entry, out_dir) if job.captions else ()
+    names = dict(cast.get("speakers", ()))
+    written = write_chapter_captions(job, entry, out_dir, names) if job.captions else ()
     try:
         with atomic_write(final) as tmp:
             shutil.copyfile(entry / "chapter.mp3", tmp)
@@ -210,13 +237,17 @@ def _run_chapter(request: ChapterRequest) -> ChapterResult:
         bytes=final.stat().st_size,
         captions=captions,
         caption_words=caption_words,
+        **cast,
     )
 
 
-def write_chapter_captions(job: ChapterJob, entry: Path, out_dir: Path) -> tuple[str, ...]:
-    """NN-title.vtt and .srt beside the chapter's MP3, from its cache entry's timings. Written
-    before the MP3 takes its final name: a chapter listed in the manifest has its captions."""
-    cue_list = caption_cues(load_timings(entry / TIMINGS))
+def write_chapter_captions(
+    job: ChapterJob, entry: Path, out_dir: Path, speakers: dict[int, str] | None = None
+) -> tuple[str, ...]:
+    """NN-title.vtt and .srt beside the chapter's MP3, from its cache entry's timings (SPEAKERS:
+    the character who reads each run, named in the WebVTT). Written before the MP3 takes its
+    final name: a chapter listed in the manifest has its captions."""
+    cue_list = caption_cues(named_speakers(load_timings(entry / TIMINGS), speakers or {}))
     names = chapter_caption_names(job.file_name)
     done: list[str] = []
     try:
@@ -230,6 +261,13 @@ def write_chapter_captions(job: ChapterJob, entry: Path, out_dir: Path) -> tuple
                 (out_dir / name).unlink()
         raise
     return names
+
+
+def named_speakers(sentences: tuple[Timed, ...], speakers: dict[int, str]) -> tuple[Timed, ...]:
+    """SENTENCES with the character who says each (by its run), for the captions."""
+    if not speakers:
+        return sentences
+    return tuple(replace(t, voice=speakers.get(t.group, "")) for t in sentences)
 
 
 def entry_timings(entry: Path) -> tuple[Timed, ...]:

@@ -12,6 +12,20 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class CastLine:
+    """A quoted line of a chapter and who reads it, as the cast decided (for the manifest and
+    `check`; what is spoken is in the plan's steps)."""
+
+    block: int
+    text: str  # the words inside the marks
+    speaker: str | None  # a character, or None: the narrator's line
+    voice: str  # the voice's name in the chapter job's voices ("narrator" for the narrator's)
+    how: str
+    confidence: float
+    tagged: str | None = None  # the character its own tag names ("said Jane")
+
+
+@dataclass(frozen=True)
 class ChapterResult:
     index: int
     title: str
@@ -29,6 +43,11 @@ class ChapterResult:
     captions: tuple[str, ...] = ()  # its caption files (NN-title.vtt, .srt)
     caption_words: tuple[int, str] = (0, "")  # what they must hold: words and their hash
     error: str | None = None
+    # The cast: each quoted line with who reads it; each run read by a character (run, name),
+    # for the book's captions; each voice that read lines (name, "engine voice", lines).
+    lines: tuple[CastLine, ...] = ()
+    speakers: tuple[tuple[int, str], ...] = ()
+    cast: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from audiobook.core.audio import Pause
@@ -20,6 +20,9 @@ from audiobook.core.files import sha256_bytes
 from audiobook.core.words import VOICE_SPAN, count_words
 from audiobook.engines.interface import split_utterances
 from audiobook.formats.tags import BookTags, Item
+from audiobook.pipeline.cast import BookCast
+from audiobook.pipeline.cast.voices import voice_key
+from audiobook.pipeline.events import CastLine
 
 # Credits in the book's language; voices.toml [credits] can say anything else.
 _CREDITS = {
@@ -61,6 +64,11 @@ class ChapterJob:
     opening: str = ""  # credits read before the chapter (the first one)
     closing: str = ""  # credits read after it (the last one)
     captions: bool = True  # NN-title.vtt and .srt beside the chapter's MP3
+    # The cast: block -> the quotations read by characters ((start, end, voice name)), each
+    # character's name by its voice's, and every quoted line with who reads it.
+    cast_spans: dict[int, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
+    speakers: dict[str, str] = field(default_factory=dict)
+    lines: tuple[CastLine, ...] = ()
 
 
 def plan(
@@ -69,11 +77,14 @@ def plan(
     opening: str = "",
     closing: str = "",
     prepare: Callable[[str], str] = lambda text: text,
+    cast_spans: dict[int, tuple[tuple[int, int, str], ...]] | None = None,
 ) -> list[Step]:
     """What a chapter file holds, in order: room tone, the title, then the text and its pauses.
 
     PREPARE turns written text into what is said (lexicon, normalisation); characters' lines
-    ("{alice: ...}") become utterances in their voice.
+    ("{alice: ...}" written in the text, or the cast's CAST_SPANS: block -> (start, end, voice))
+    become utterances in their voice. A paragraph with written voices keeps them: they win
+    over the cast's.
     """
     steps: list[Step] = [Pause(timing.head)]
     runs = 0
@@ -95,7 +106,12 @@ def plan(
             continue
         assert isinstance(block, Paragraph)
         if block.words:
-            for voice, text in voice_runs(block.text):
+            spans = (cast_spans or {}).get(i, ())
+            if spans and not VOICE_SPAN.search(block.text):
+                parts = cast_runs(block.text, spans)
+            else:
+                parts = voice_runs(block.text)
+            for voice, text in parts:
                 steps.extend(say(text, voice))
         if i < len(chapter.blocks) - 1:
             steps.append(Pause(timing.paragraph))
@@ -117,6 +133,27 @@ def voice_runs(text: str) -> list[tuple[str, str]]:
     return [(voice, part.strip()) for voice, part in runs if count_words(part)]
 
 
+def cast_runs(text: str, spans: tuple[tuple[int, int, str], ...]) -> list[tuple[str, str]]:
+    """[(voice name, text)] in order: the narrator's text and the cast's lines (SPANS: each
+    quotation's (start, end, voice), marks included). Every word of TEXT is in one run."""
+    runs: list[tuple[str, str]] = []
+    position = 0
+    for start, end, voice in spans:
+        runs.append(("narrator", text[position:start]))
+        runs.append((voice, text[start:end]))
+        position = end
+    runs.append(("narrator", text[position:]))
+    merged: list[tuple[str, str]] = []
+    for voice, part in runs:
+        if not count_words(part):
+            continue  # marks and commas between two quotations: nothing is lost
+        if merged and merged[-1][0] == voice:  # a quotation continued in the same voice
+            merged[-1] = (voice, merged[-1][1] + " " + part.strip())
+        else:
+            merged.append((voice, part.strip()))
+    return merged
+
+
 def check_voice_names(book: Book, cast: Cast) -> None:
     """Every "{name: ...}" in the text names a voice of voices.toml: a typo is not read aloud."""
     for chapter in book.chapters:
@@ -132,7 +169,14 @@ def check_voice_names(book: Book, cast: Cast) -> None:
                     )
 
 
-def make_jobs(book: Book, cast: Cast) -> list[ChapterJob]:
+def make_jobs(
+    book: Book,
+    cast: Cast,
+    found: BookCast | None = None,
+    character_voices: dict[str, Voice] | None = None,
+) -> list[ChapterJob]:
+    """A job per chapter; FOUND: the cast, whose characters' CHARACTER_VOICES (by voice_key)
+    read their lines."""
     total = len(book.chapters)
     width = max(2, len(str(total)))
     tags = BookTags(
@@ -147,11 +191,12 @@ def make_jobs(book: Book, cast: Cast) -> list[ChapterJob]:
         cover_mime=book.cover_mime,
     )
     opening, closing = credits(book, cast)
+    voices = {**cast.voices(), **(character_voices or {})}
     return [
         ChapterJob(
             chapter=chapter,
             file_name=f"{chapter.index:0{width}d}-{slugify(chapter.title)}.mp3",
-            voices=cast.voices(),
+            voices=voices,
             lexicon=cast.lexicon,
             language=book.language,
             timing=cast.timing,
@@ -161,9 +206,41 @@ def make_jobs(book: Book, cast: Cast) -> list[ChapterJob]:
             captions=cast.output.captions,
             opening=opening if chapter.index == 1 else "",
             closing=closing if chapter.index == total else "",
+            **_chapter_cast(chapter, found, voices),
         )
         for chapter in book.chapters
     ]
+
+
+def _chapter_cast(chapter: Chapter, found: BookCast | None, voices: dict[str, Voice]) -> dict:
+    """A chapter job's cast_spans, speakers and lines (make_jobs)."""
+    if found is None:
+        return {}
+    spans = {
+        block: tuple((start, end, voice_key(name)) for start, end, name in quotes)
+        for block, quotes in found.spans(chapter.index).items()
+    }
+    missing = {key for quotes in spans.values() for _, _, key in quotes} - set(voices)
+    if missing:  # a character without a voice of its own is read by the narrator
+        spans = {
+            block: tuple(q for q in quotes if q[2] not in missing)
+            for block, quotes in spans.items()
+        }
+    speakers = {voice_key(c.name): c.name for c in found.characters if c.voice is not None}
+    lines = tuple(
+        CastLine(
+            block=line.block,
+            text=line.text,
+            speaker=found.speaker(line),
+            voice=key if (key := voice_key(found.voiced(line) or "")) in voices else "narrator",
+            how=line.how,
+            confidence=line.confidence,
+            tagged=line.tagged,
+        )
+        for line in found.lines
+        if line.chapter == chapter.index
+    )
+    return {"cast_spans": spans, "speakers": speakers, "lines": lines}
 
 
 def credits(book: Book, cast: Cast) -> tuple[str, str]:

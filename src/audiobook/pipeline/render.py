@@ -31,10 +31,12 @@ from audiobook.core.files import FolderBusy, exclusive, remove_leftovers
 from audiobook.engines.voices import (
     describe_voice,
     draft_cast,
+    fastest_engine,
     natural_voice_hint,
     resolve_voices,
 )
 from audiobook.pipeline.book_job import build_book
+from audiobook.pipeline.cast.voices import cast_book, cast_file_path, character_voices
 from audiobook.pipeline.chapter_audio import EngineFactory, LocalStudio, Studio
 from audiobook.pipeline.chapter_job import ChapterRequest, run_chapter, tool_versions
 from audiobook.pipeline.events import (
@@ -120,10 +122,17 @@ def plan_book(
             cast, hint = draft_cast(cast, book.language, available, voices_file), None
         tools = tool_versions(probe.identity())
         narrator_wpm = probe.pace(cast.narrator)
+        found, voices = None, None
+        if written.cast.auto or cast_file_path(voices_file).exists():
+            if draft:  # the characters too are spoken by the fastest engine
+                fastest = fastest_engine(available)
+                available = [v for v in available if v.engine == fastest]
+            found = cast_book(book, cast.narrator, voices_file, available, engines.ENGINES, draft)
+            voices = character_voices(found, narrator_wpm, book.language, available, voices_file)
     check_voice_names(book, cast)
     _check_out_dir(out_dir)
     narrator = NarratorChosen(describe_voice(cast.narrator, available), hint, draft)
-    jobs = make_jobs(book, cast)
+    jobs = make_jobs(book, cast, found, voices)
     return BookRun(
         book, cast, out_dir, jobs, tools, narrator_wpm, force, progress, draft=draft,
         narrator=narrator,

@@ -8,7 +8,6 @@ read by `tags`. Nothing is downloaded and nothing is random: the same book gives
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,10 +49,20 @@ class CastCharacter:
 @dataclass
 class BookCast:
     style: QuoteStyle
-    characters: list[CastCharacter]
+    roster: Roster
     lines: list[Line]  # every quoted part, in reading order
-    segments: dict[tuple[int, int], list[Segment]] = field(default_factory=dict)
     threshold: float = THRESHOLD
+    characters: list[CastCharacter] = field(default_factory=list)  # most lines first
+
+    def __post_init__(self) -> None:
+        if not self.characters:
+            self.recount()
+
+    def speaker(self, line: Line) -> str | None:
+        """Who says LINE, when that is sure enough (the threshold); else None."""
+        if line.speaker is None or line.confidence < self.threshold:
+            return None
+        return line.speaker
 
     def voiced(self, line: Line) -> str | None:
         """The character whose voice reads LINE, or None for the narrator's."""
@@ -61,11 +70,69 @@ class BookCast:
         character = self.by_name.get(speaker or "")
         return speaker if character is not None and character.voice is not None else None
 
-    def speaker(self, line: Line) -> str | None:
-        """Who says LINE, when that is sure enough (the threshold); else None."""
-        if line.speaker is None or line.confidence < self.threshold:
-            return None
-        return line.speaker
+    def knows(self, name: str) -> bool:
+        """NAME is one the book uses for a person (a speaker, or a name in the narration)."""
+        return self.roster.knows(name) or any(
+            name == c.name or name in c.aliases for c in self.characters
+        )
+
+    @property
+    def by_name(self) -> dict[str, CastCharacter]:
+        return {c.name: c for c in self.characters}
+
+    def recount(
+        self,
+        genders: dict[str, str] | None = None,
+        aliases: dict[str, list[str]] | None = None,
+    ) -> None:
+        """The characters from the lines: each speaker sure enough, with its lines and words
+        (GENDERS and ALIASES: what cast.toml says of them)."""
+        counted: Counter[str] = Counter()
+        words: Counter[str] = Counter()
+        for line in self.lines:
+            if (speaker := self.speaker(line)) is not None:
+                counted[speaker] += 1
+                words[speaker] += count_words(line.text)
+        known = self.roster.characters()
+        for name in aliases or {}:
+            counted.setdefault(name, 0)
+        characters = []
+        for name in sorted(counted, key=lambda n: (-counted[n], n)):
+            found = known.get(name, Character(name))
+            names = sorted({*found.aliases, *(aliases or {}).get(name, [])} - {name})
+            gender = (
+                (genders or {}).get(name)
+                or found.gender
+                or self.roster.genders.get(name)
+                or self.roster.gender_of(name)
+            )
+            characters.append(CastCharacter(name, names, gender, counted[name], words[name]))
+        self.characters = characters
+
+    def choose_voices(
+        self,
+        narrator: tuple[str, str],
+        language: str,
+        engine_voices: Sequence[VoiceInfo],
+        chosen: dict[str, Casting | None] | None = None,
+    ) -> None:
+        """A voice for each character from ENGINE_VOICES (casting.cast_voices); CHOSEN: the
+        voices cast.toml sets, which are kept (and not given to anyone else)."""
+        chosen = dict(chosen or {})
+        rest = [(c.name, c.gender, c.lines) for c in self.characters if c.name not in chosen]
+        taken = {v.voice for v in chosen.values() if v is not None}
+        chosen.update(cast_voices(rest, narrator, language, engine_voices, taken))
+        for character in self.characters:
+            character.voice = chosen.get(character.name)
+
+    def spans(self, chapter: int) -> dict[int, list[tuple[int, int, str]]]:
+        """The chapter's lines read by characters' voices: block -> [(start, end, name)], each
+        the quotation with its marks, in order."""
+        found: dict[int, list[tuple[int, int, str]]] = {}
+        for line in self.lines:
+            if line.chapter == chapter and (who := self.voiced(line)) is not None:
+                found.setdefault(line.block, []).append((line.outer_start, line.outer_end, who))
+        return found
 
     def to_json(self) -> dict[str, Any]:
         """The `audiobook cast --json` document (CONTRACT.md)."""
@@ -88,21 +155,6 @@ class BookCast:
             ],
         }  # fmt: skip
 
-    @property
-    def by_name(self) -> dict[str, CastCharacter]:
-        return {c.name: c for c in self.characters}
-
-    def choose_voices(
-        self, narrator: tuple[str, str], language: str, engine_voices: Sequence[VoiceInfo]
-    ) -> None:
-        """A voice for each character from ENGINE_VOICES (casting.cast_voices)."""
-        chosen = cast_voices(
-            [(c.name, c.gender, c.lines) for c in self.characters], narrator, language,
-            engine_voices,
-        )  # fmt: skip
-        for character in self.characters:
-            character.voice = chosen.get(character.name)
-
 
 @dataclass
 class _Chapter:
@@ -115,7 +167,6 @@ class _Chapter:
     turns: list[Turn]
 
 
-_PRONOUN_AFTER = re.compile(r"\b(he|his|him|himself|she|her|hers|herself)\b", re.IGNORECASE)
 _MALE = {"he", "his", "him", "himself"}
 
 
@@ -144,17 +195,7 @@ def find_cast(book: Book, threshold: float = THRESHOLD) -> BookCast:
     )
     decide([c.turns for c in chapters], roster, mentions, first_person=said_i >= 3)
     lines = [line for chapter in chapters for line in chapter.lines]
-    return BookCast(
-        style=style,
-        characters=_characters(roster, lines, threshold),
-        lines=lines,
-        segments={
-            (c.index, block): segs
-            for c in chapters
-            for block, segs in zip(c.blocks, c.segments, strict=True)
-        },
-        threshold=threshold,
-    )
+    return BookCast(style=style, roster=roster, lines=lines, threshold=threshold)
 
 
 def _read_chapter(index: int, blocks: tuple, style: QuoteStyle) -> _Chapter:
@@ -309,22 +350,3 @@ def _mentions(chapter: _Chapter, roster: Roster) -> list[list[str]]:
                     continue
             i += 1
     return by_position
-
-
-def _characters(roster: Roster, lines: list[Line], threshold: float) -> list[CastCharacter]:
-    counted: Counter[str] = Counter()
-    words: Counter[str] = Counter()
-    for line in lines:
-        if line.speaker is not None and line.confidence >= threshold:
-            counted[line.speaker] += 1
-            words[line.speaker] += count_words(line.text)
-    known = roster.characters()
-    found = []
-    for name in sorted(counted, key=lambda n: (-counted[n], n)):
-        character = known.get(name, Character(name))
-        found.append(
-            CastCharacter(
-                name, sorted(character.aliases), character.gender, counted[name], words[name]
-            )
-        )
-    return found

@@ -25,11 +25,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from audiobook.pipeline.cast.roster import Roster
+from audiobook.pipeline.cast.roster import NameParts, Roster
 from audiobook.pipeline.cast.tags import Tag
 
 NARRATOR_I = "I"  # the first-person narrator's name in the roster
+NOBODY = ""  # someone the text has not named: a line it is likeliest for stays with the narrator
 MAX_PEOPLE = 8  # participants kept per conversation, the most evident first
+_BACK_MENTIONS = 3  # paragraphs before a conversation whose names may take part in it
+_EARLIER = 3  # the chapter's last speakers who may take part in the next conversation
 GAP = 2  # a conversation goes on over at most this many paragraphs of narration between turns
 
 # How likely the next turn's speaker is the last one again, the one before that, or another.
@@ -52,6 +55,8 @@ class Line:
     speaker: str | None = None
     how: str = ""
     confidence: float = 0.0
+    tagged: str | None = None  # the speaker its own tag names ("said Jane"), if it has one
+    fixed: bool = False  # set by hand in cast.toml
 
 
 @dataclass
@@ -83,13 +88,11 @@ def decide(
         earlier: list[str] = []  # speakers so far in the chapter, most recent last
         for run in _conversations(turns):
             people = _participants(run, roster, named, earlier, first_person)
-            if not people:
-                continue
             for turn, probabilities in zip(run, _posteriors(run, people, roster), strict=True):
                 best = max(range(len(people)), key=lambda k: (probabilities[k], -k))
-                turn.speaker = people[best]
+                turn.speaker = people[best] or None
                 turn.confidence = round(probabilities[best], 3)
-                turn.how = _how(turn, turn.speaker, run, roster)
+                turn.how = _how(turn, turn.speaker, run, roster) if turn.speaker else "unknown"
             for turn in run:
                 if turn.speaker in earlier:
                     earlier.remove(turn.speaker)
@@ -107,6 +110,7 @@ def _lines(turn: Turn, roster: Roster) -> None:
     }
     several = len(set(named.values())) > 1
     for line in turn.lines:
+        line.tagged = named.get(line.quotation)
         if several and line.quotation in named:
             line.speaker = named[line.quotation]
             line.how = "tag" if turn.tags[line.quotation].kind == "name" else "first_person"
@@ -136,7 +140,7 @@ def _participants(
     earlier: list[str],
     first_person: bool,
 ) -> list[str]:
-    """The people who may speak in RUN, the most evident first."""
+    """The people who may speak in RUN, the most evident first, and NOBODY last."""
     weight: dict[str, float] = {}
 
     def add(name: str | None, w: float) -> None:
@@ -154,10 +158,10 @@ def _participants(
         for name in turn.addressed:
             add(name, 4)
     first, last = run[0].position, max(run[-1].last, run[-1].position)
-    for position in range(max(0, first - 3), min(len(named), last + 1)):
+    for position in range(max(0, first - _BACK_MENTIONS), min(len(named), last + 1)):
         for name in named[position]:
             add(name, 2 if position >= first else 1.5)
-    for k, name in enumerate(reversed(earlier[-3:])):
+    for k, name in enumerate(reversed(earlier[-_EARLIER:])):
         add(name, 2.5 - k * 0.5)
     if first_person:  # the narrator is in nearly every conversation of the book
         add(NARRATOR_I, 6)
@@ -172,8 +176,39 @@ def _participants(
                         add(found[-1], 1)
                         genders.add(tag.gender)
                         break
+    _spouses(run, weight, roster)
     ranked = sorted(weight, key=lambda n: (-weight[n], n))
-    return ranked[:MAX_PEOPLE]
+    return [*ranked[:MAX_PEOPLE], NOBODY]
+
+
+_SPOUSES = {"wife": ("male", "Mrs."), "lady": ("male", "Mrs."), "husband": ("female", "Mr.")}
+
+
+def _spouses(run: list[Turn], weight: dict[str, float], roster: Roster) -> None:
+    """`said his wife` names Mrs. Bennet when "his" is Mr. Bennet: the man the scene is about
+    (the line's addressee first). The tag becomes that name."""
+    for turn in run:
+        for quotation, tag in list(turn.tags.items()):
+            if tag.kind != "noun":
+                continue
+            words = tag.value.split()
+            if len(words) != 2 or words[0] not in ("his", "her") or words[1] not in _SPOUSES:
+                continue
+            gender, title = _SPOUSES[words[1]]
+            if (words[0] == "his") != (gender == "male"):
+                continue
+            people = [*turn.addressed, *sorted(weight, key=lambda n: (-weight[n], n))]
+            partner = next((p for p in people if roster.genders.get(p) == gender), None)
+            surname = NameParts.of(partner).surname if partner else None
+            if not surname:
+                continue
+            spouse = f"{title} {surname}"
+            roster.genders.setdefault(roster.canonical(spouse), _OTHER[gender])
+            turn.tags[quotation] = Tag("name", spouse)
+            weight[roster.canonical(spouse)] = weight.get(roster.canonical(spouse), 0.0) + 10
+
+
+_OTHER = {"male": "female", "female": "male"}
 
 
 def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster) -> list[float]:
@@ -211,6 +246,9 @@ def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster
                     and roster.genders.get(p) == setup.gender
                 ):
                     scores[k] *= 1.5
+    if NOBODY in people and not named:  # an unnamed person fits any description, a little
+        k = people.index(NOBODY)
+        scores[k] = 0.35 if turn.tags else 0.25
     for k, p in enumerate(people):
         if p in turn.addressed:
             scores[k] *= 0.04

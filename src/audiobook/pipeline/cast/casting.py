@@ -35,11 +35,13 @@ def cast_voices(
     narrator: tuple[str, str],
     language: str,
     engine_voices: Sequence[VoiceInfo],
+    taken: set[str] | None = None,
 ) -> dict[str, Casting | None]:
-    """CHARACTERS: (name, gender, lines), most lines first; NARRATOR: (engine, voice id)."""
+    """CHARACTERS: (name, gender, lines), most lines first; NARRATOR: (engine, voice id);
+    TAKEN: voices already given (by cast.toml), given to nobody else."""
     pool = _pool(narrator, language, engine_voices)
     chosen: dict[str, Casting | None] = {}
-    taken: set[str] = set()
+    taken = set(taken or ())
     minor: dict[str, list[VoiceInfo]] = {"female": [], "male": []}
     for kind in minor:  # the minor characters' voices: the last of each gender's own
         own = [v for v in pool if v.gender == kind]

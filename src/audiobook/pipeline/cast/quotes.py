@@ -59,6 +59,7 @@ ELISIONS = re.compile(
     r"ave|e|ow|ome|un|ud|d|ll|s|t|re|ve|m|0\d|[1-9]0s|\d\d)\b",
     re.IGNORECASE,
 )
+_WORD = re.compile(r"\w")
 _OPEN_BEFORE = set(" \t\n\u00a0([{—–-/") | set("“‘«»„‚「『")
 _CLOSE_AFTER_PUNCT = set(".,!?;:—–-…)")
 
@@ -219,7 +220,8 @@ def find_quotes(
                 spans.append((start, n, start + 1, len(text.rstrip())))
                 left_open = (Quotation(-1, []), family)
                 break
-            spans.append((start, end + 1, start + 1, end))
+            if _WORD.search(text, start + 1, end):  # "" around nothing is not a line
+                spans.append((start, end + 1, start + 1, end))
             i = end + 1
         segments: list[Segment] = []
         position = 0
@@ -248,10 +250,21 @@ def _closing(text: str, j: int, family: str, reopens: bool) -> int:
     """Where the quotation of FAMILY opened before J closes, or -1 if it stays open."""
     close_mark = FAMILIES[family][1]
     maybe = -1
+    nested = 0  # straight marks opened inside the quotation: "limited to "little puss,""
     while True:
         j = text.find(close_mark, j)
         if j < 0:
             break
+        if family == "straight":
+            before, after = text[j - 1 : j], text[j + 1 : j + 2]
+            if before.isspace() and after.isalnum():
+                nested += 1
+                j += 1
+                continue
+            if nested:
+                nested -= 1
+                j += 1
+                continue
         verdict = _closes(text, j, family)
         if verdict == "yes":
             return j
