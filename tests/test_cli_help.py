@@ -54,6 +54,10 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
             "--target-words <int range> [x>=200] Chapter size when the text has no headings.",
         ),
     ),
+    "cast": (
+        "Find every quoted line in SOURCE, who says it, and the voices of the cast.",
+        ("--write <bool> Write cast.toml beside voices.toml, for review and edits.",),
+    ),
     "voices": (
         "List the voices of every installed engine (use an id or name in voices.toml).",
         ("--json <bool> Print one JSON document on stdout.",),

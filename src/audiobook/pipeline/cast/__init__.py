@@ -23,6 +23,7 @@ from audiobook.pipeline.cast.roster import Character, NameParts, Roster
 from audiobook.pipeline.cast.tags import (
     Tag,
     read_name,
+    reported,
     subject,
     tag_after,
     tag_before,
@@ -250,8 +251,12 @@ def _read_chapter(index: int, blocks: tuple, style: QuoteStyle) -> _Chapter:
                 tag = tag_before(segs[k - 1].text(text))
             if tag is not None:
                 turn.tags[segment.quote] = tag
-        if not turn.tags:
-            turn.setup = _setup(segs, text, p, texts, segments, positions)
+                if tag.to:
+                    turn.addressed.append(tag.to)
+        turn.setup = _setup(segs, text, p, texts, segments, positions)
+    for p, segs in enumerate(segments):  # speech the narrator reports takes a turn too
+        if p not in turns and len(segs) == 1 and (tag := reported(texts[p])) is not None:
+            turns[p] = Turn(block_ids[p], positions[p], [], positions[p], {-1: tag})
     return _Chapter(
         index,
         block_ids,

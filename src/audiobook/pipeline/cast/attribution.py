@@ -248,12 +248,12 @@ def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster
                     scores[k] *= 1.5
     if NOBODY in people and not named:  # an unnamed person fits any description, a little
         k = people.index(NOBODY)
-        scores[k] = 0.35 if turn.tags else 0.25
+        scores[k] = 0.35 if turn.tags else 0.1
     for k, p in enumerate(people):
         if p in turn.addressed:
             scores[k] *= 0.04
         if before is not None and p in before.addressed and not named:
-            scores[k] *= 2.5
+            scores[k] *= 4.0
     return scores
 
 

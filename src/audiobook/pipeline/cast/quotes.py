@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from audiobook.pipeline.cast.tags import SPEECH_VERBS
+
 # Families of marks: (opening, closing). Single-mark families open a quote only in a book whose
 # quotations use them (their closing mark is also the apostrophe).
 DOUBLE = {
@@ -115,7 +117,9 @@ def detect_style(texts: Iterable[str], language: str) -> QuoteStyle:
     counts = dict.fromkeys(FAMILIES, 0)
     for text in texts:
         for i, ch in enumerate(text):
-            if ch not in "“\"„«»「『‘'‚" or not _could_open(text, i):
+            if ch not in "“\"„«»「『‘'‚":
+                continue
+            if not (_could_open(text, i) or (ch == "«" and _french_open(text, i))):
                 continue
             after = text[i + 1 : i + 2]
             if ch == "“":
@@ -129,7 +133,7 @@ def detect_style(texts: Iterable[str], language: str) -> QuoteStyle:
                 counts[family] += 1
             elif ch == "«":
                 counts["guillemets"] += 1
-            elif ch == "»" and after and not after.isspace():
+            elif ch == "»" and after.isalpha():  # »Hallo«; not a French close before a comma
                 counts["guillemets_in"] += 1
             elif ch == "「":
                 counts["corner"] += 1
@@ -156,6 +160,12 @@ def detect_style(texts: Iterable[str], language: str) -> QuoteStyle:
         families = best + families
     dashes = language.split("-")[0].lower() in DASH_LANGUAGES
     return QuoteStyle(tuple(families), dashes)
+
+
+def _french_open(text: str, i: int) -> bool:
+    """« followed by a space (French sets a no-break space inside its guillemets)."""
+    before = text[i - 1] if i else " "
+    return (before.isspace() or before in _OPEN_BEFORE) and text[i + 1 : i + 2].isspace()
 
 
 def _could_open(text: str, i: int) -> bool:
@@ -204,7 +214,7 @@ def find_quotes(
             carried = left_open
         left_open = None
         i = 0
-        if carried is None and style.dashes and text[lead : lead + 1] in DASHES:
+        if carried is None and style.dashes and lead < n and text[lead] in DASHES:
             spans.extend(_dash_quotes(text, lead))
             i = n
         while i < n:
@@ -310,14 +320,37 @@ def _dash_quotes(text: str, lead: int) -> list[tuple[int, int, int, int]]:
     while True:
         dash = _next_dash(text, i)
         if dash < 0:
-            quotes.append((start, n, start + 1, n))
+            quotes.extend(_inverted_incises(text, start, n))
             return quotes
-        quotes.append((start, dash, start + 1, dash))
+        quotes.extend(_inverted_incises(text, start, dash))
         back = _next_dash(text, dash + 1)
         if back < 0:
             return quotes  # the narrator's words run to the end
         start = back
         i = back + 1
+
+
+# An incise set off by a comma only, its verb before its pronoun: "— Bonjour, dit-il. Entrez."
+_INVERTED = re.compile(
+    r",\s+(?P<verb>[^\W\d_]+)-(?:t-)?(?:il|elle|ils|elles|on|je|tu|nous|vous)\b[^.!?…;,—]*[.!?…;,]?"
+)
+
+
+def _inverted_incises(text: str, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    """The speech from START (its dash) to END, less the inverted incises inside it."""
+    spans = []
+    mark = start  # the quotation's first character (its dash, or where speech resumes)
+    inner = start + 1
+    for m in _INVERTED.finditer(text, start, end):
+        if m["verb"].lower() not in SPEECH_VERBS:
+            continue
+        spans.append((mark, m.start() + 1, inner, m.start()))
+        mark = inner = m.end()
+    if _WORD.search(text, inner, end) or not spans:
+        spans.append((mark, end, inner, end))
+    elif spans:  # nothing said after the incise: it runs to the end as narration
+        pass
+    return spans
 
 
 def _next_dash(text: str, i: int) -> int:
@@ -328,6 +361,6 @@ def _next_dash(text: str, i: int) -> int:
             return -1
         before = text[found - 1 : found]
         after = text[found + 1 : found + 2]
-        if before.isspace() or after.isspace() or not after:
+        if before.isspace() or not after.isalnum():  # " —dijo", "él—." and "—, dit-il"
             return found
         i = found + 1

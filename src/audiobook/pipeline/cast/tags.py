@@ -10,7 +10,7 @@ sentence is never taken for the speaker. Everything here is plain text in, plain
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Verbs of speaking, in the forms a tag uses (past and present). English first; then French,
 # German, Spanish, Italian, Portuguese and Russian, the languages with most dialogue we read.
@@ -117,7 +117,12 @@ CROWDS = {"another", "others", "someone", "somebody", "everyone", "everybody", "
           "we", "you", "voices", "voice", "crowd", "men", "women", "people", "both", "several",
           "one", "some", "many", "few", "each"}  # fmt: skip
 
-_TOKEN = re.compile(r"[^\W\d_](?:[\w'’]|-(?=\w))*\.?|[^\w\s]", re.UNICODE)
+# Words (a title's abbreviation with its full stop: "Mr.", "Mme."), and punctuation marks.
+_TOKEN = re.compile(
+    r"(?:Mr|Mrs|Ms|Dr|St|Mme|Mlle|Capt|Col|Gen|Rev|Prof|Messrs|[A-Z])\.(?=\s)"
+    r"|[^\W\d_](?:[\w'’]|-(?=\w))*|[^\w\s]",
+    re.UNICODE,
+)
 _PARTICLES_IN_NAMES = {"de", "van", "von", "du", "la", "le", "del", "di", "da", "der", "st."}
 
 
@@ -129,6 +134,7 @@ class Tag:
     value: str  # the name as written, the pronoun, or the noun phrase
     gender: str | None = None
     verb: bool = True  # a verb of speaking says so (False: only a colon, or a subject before)
+    to: str | None = None  # whom the tag says the line is spoken to ("said she to Charlotte")
 
 
 def tokens(text: str) -> list[str]:
@@ -156,8 +162,6 @@ def read_name(words: list[str], i: int) -> tuple[str, int] | None:
         if _is_capital(word) and word.rstrip(".").lower() not in TITLES:
             i += 1
             parts += 1
-            if word.endswith(".") and len(word) > 2:
-                break  # a sentence ends here: "said Harvey. Cohn came up"
         elif (
             parts
             and word.lower() in _PARTICLES_IN_NAMES
@@ -267,8 +271,8 @@ def tag_after(narration: str, quote_continues: bool = True) -> Tag | None:
             j += 1
         if j < len(words) and words[j].lower() in _INDIRECT:
             return None
-        tag, _ = _speaker_at(words, j)
-        return tag
+        tag, k = _speaker_at(words, j)
+        return _spoken_to(tag, words, k)
     tag, j = _speaker_at(words, i)
     if tag is None:
         return None
@@ -282,11 +286,19 @@ def tag_after(narration: str, quote_continues: bool = True) -> Tag | None:
             and follows not in _AFTER_TAG
         ):
             return None
-        return tag
+        return _spoken_to(tag, words, k)
     helper = j < len(words) and words[j].lower() in {"had", "has", "was", "then", "now", "again"}
     if helper and _verb_at(words, j + 1) >= 0:
         return tag  # she had said, he then added
     return None
+
+
+def _spoken_to(tag: Tag | None, words: list[str], i: int) -> Tag | None:
+    """TAG with the person it says the line is spoken to: `said she to Charlotte`."""
+    if tag is None or i >= len(words) - 1 or words[i].lower() != "to":
+        return tag
+    named = read_name(words, i + 1)
+    return replace(tag, to=named[0]) if named else tag
 
 
 def tag_before(narration: str) -> Tag | None:
@@ -335,6 +347,24 @@ def subject(narration: str) -> Tag | None:
     return None
 
 
+_ANSWERS = {"answer", "reply", "response"}
+
+
+def reported(paragraph: str) -> Tag | None:
+    """A short paragraph of narration that reports someone's turn in a conversation: `Mr.
+    Bennet replied that he had not.`, `Mr. Bennet made no answer.`"""
+    words = tokens(paragraph[:300])
+    if not words or len(paragraph.split()) > 30:
+        return None
+    tag, j = _speaker_at(words, 0)
+    if tag is None or tag.kind == "noun":
+        return None
+    clause = [w.lower() for w in words[j : j + 5]]
+    if _verb_at(words, j) >= 0 or any(w in _ANSWERS for w in clause):
+        return Tag(tag.kind, tag.value, tag.gender, verb=False)
+    return None
+
+
 def vocatives(quote: str) -> list[str]:
     """Names the quotation speaks to: `My dear Mr. Bennet,`, `, Lizzy.`, `Jane!`."""
     found = []
@@ -348,6 +378,6 @@ def vocatives(quote: str) -> list[str]:
 
 _NAME_WORDS = r"(?:[A-Z][\w'’.-]*\s?){1,3}"
 _VOCATIVE = re.compile(
-    rf"(?:^|[,;!?]\s|\b(?:dear|my|Oh|O)\s)(?P<name>{_NAME_WORDS})(?=\s*[,!?.;]|\s*$)"
+    rf"(?:^|[,;!?]\s|\b(?:dear|my|Oh|O)\s)(?P<name>{_NAME_WORDS})(?=\s*[,!?;])"
     rf"|,\s(?P<late>{_NAME_WORDS})(?=[.!?])"
 )
