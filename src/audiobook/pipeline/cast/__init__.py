@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from audiobook.core.book import Book, Paragraph
@@ -281,7 +281,8 @@ def _setup(
     if segs and segs[0].quote is None and len(segs) > 1:
         before = segs[0].text(text)
         if before.strip():
-            return subject(before)
+            found = subject(before)
+            return replace(found, to="here") if found is not None else None
     if p and all(s.quote is None for s in segments[p - 1]) and positions[p - 1] == positions[p] - 1:
         return subject(texts[p - 1])
     return None

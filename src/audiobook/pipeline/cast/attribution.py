@@ -33,6 +33,9 @@ NOBODY = ""  # someone the text has not named: a line it is likeliest for stays 
 MAX_PEOPLE = 8  # participants kept per conversation, the most evident first
 _BACK_MENTIONS = 3  # paragraphs before a conversation whose names may take part in it
 _EARLIER = 3  # the chapter's last speakers who may take part in the next conversation
+# How much a speaker set up in the narration just before the line weighs: in its own paragraph
+# ("Jane looked up. 'Well?'"), and in the paragraph before.
+_SETUP_HERE, _SETUP_BEFORE = 10.0, 4.0
 GAP = 2  # a conversation goes on over at most this many paragraphs of narration between turns
 
 # How likely the next turn's speaker is the last one again, the one before that, or another.
@@ -111,6 +114,12 @@ def _lines(turn: Turn, roster: Roster) -> None:
     several = len(set(named.values())) > 1
     for line in turn.lines:
         line.tagged = named.get(line.quotation)
+        if line.tagged is not None and line.tagged != turn.speaker:
+            # A line's own tag is never overruled: "said Jane" is Jane's.
+            kind = turn.tags[line.quotation].kind
+            line.speaker, line.how = line.tagged, "tag" if kind == "name" else "first_person"
+            line.confidence = max(turn.confidence, 0.9)
+            continue
         if several and line.quotation in named:
             line.speaker = named[line.quotation]
             line.how = "tag" if turn.tags[line.quotation].kind == "name" else "first_person"
@@ -158,7 +167,9 @@ def _participants(
         for name in turn.addressed:
             add(name, 4)
     first, last = run[0].position, max(run[-1].last, run[-1].position)
-    for position in range(max(0, first - _BACK_MENTIONS), min(len(named), last + 1)):
+    speaking = sum(1 for w in weight.values() if w >= 10)
+    back = _BACK_MENTIONS if speaking < 2 else 0  # two who speak: the scene is theirs
+    for position in range(max(0, first - back), min(len(named), last + 1)):
         for name in named[position]:
             add(name, 2 if position >= first else 1.5)
     for k, name in enumerate(reversed(earlier[-_EARLIER:])):
@@ -218,7 +229,7 @@ def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster
     named = [t for t in tags if t.kind in ("name", "first_person")]
     if named:
         who = _name(named[-1], roster)  # the last: the one the next turn answers
-        scores = [0.97 if p == who else 0.03 for p in people]
+        scores = [0.995 if p == who else 0.005 for p in people]
     else:
         for tag in tags:
             if tag.kind in ("pronoun", "noun") and tag.gender:
@@ -239,7 +250,7 @@ def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster
                 if (setup.kind == "name" and p == roster.canonical(setup.value)) or (
                     setup.kind == "first_person" and p == NARRATOR_I
                 ):
-                    scores[k] *= 4.0
+                    scores[k] *= _SETUP_HERE if setup.to == "here" else _SETUP_BEFORE
                 elif (
                     setup.kind == "pronoun"
                     and setup.gender

@@ -217,9 +217,11 @@ def find_quotes(
         if carried is None and style.dashes and lead < n and text[lead] in DASHES:
             spans.extend(_dash_quotes(text, lead))
             i = n
+        resumes = carried is not None  # the paragraph opens by going on with that speech
         while i < n:
-            if carried is not None and not spans:
-                start, family = lead, carried[1]
+            if resumes:
+                start, family = lead, carried[1]  # type: ignore[index]
+                resumes = False
             else:
                 start = _next_opening(text, i, openers)
                 if start < 0:
@@ -232,6 +234,8 @@ def find_quotes(
                 break
             if _WORD.search(text, start + 1, end):  # "" around nothing is not a line
                 spans.append((start, end + 1, start + 1, end))
+            elif start == lead and carried is not None and not spans:
+                carried = None  # the speech went on with no words: it ended before
             i = end + 1
         segments: list[Segment] = []
         position = 0

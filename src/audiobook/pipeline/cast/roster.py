@@ -164,14 +164,24 @@ class Roster:
         for n in names:
             p = parts[n]
             if p.title and p.surname and not p.given:
-                # Only a full name with the same title: Mrs. Hilbery is not Katharine Hilbery.
+                # A full name with the same title; or, for Mr. and Miss, the one man's or
+                # woman's full name of that surname (Mr. Denham is Ralph Denham). Never for
+                # Mrs.: Mrs. Hilbery is not Katharine Hilbery.
                 owners = [f for f in full if low(parts[f].surname) == low(p.surname)
                           and parts[f].title == p.title]  # fmt: skip
+                if not owners and p.title in ("mr", "miss"):
+                    wanted = "male" if p.title == "mr" else "female"
+                    kin = [f for f in full if low(parts[f].surname) == low(p.surname)
+                           and not parts[f].title]  # fmt: skip
+                    same = [f for f in kin if gender_of_given(parts[f].given or "") == wanted]
+                    unknown = [f for f in kin if gender_of_given(parts[f].given or "") is None]
+                    owners = same if len(same) == 1 and not unknown else []
                 if len(owners) == 1:
                     union(n, owners[0])
         # A bare word (a given name, a nickname or a surname), or a title before a given name
-        # (Miss Marianne): into the one character it can be.
-        for n in names:
+        # (Miss Marianne): into the one character it can be. Twice: a name merged in the first
+        # round (Elizabeth into Elizabeth Bennet) leaves fewer characters for the second (Eliza).
+        for n in [*names, *names]:
             p = parts[n]
             word = p.given if not p.surname else (p.surname if p.title and not p.given else None)
             if word is None or (p.given and p.surname):

@@ -202,10 +202,13 @@ def _speaker_at(words: list[str], i: int) -> tuple[Tag | None, int]:
         if gender is None:
             return None, i + 1
         return Tag("pronoun", low, gender), i + 1
-    if low == "the" and i + 1 < len(words) and _is_capital(words[i + 1]):
+    if low == "the" and i + 1 < len(words) and words[i + 1][:1].isupper():
         named = read_name(words, i + 1)  # the Hatter, the Mock Turtle
         if named:
             return Tag("name", named[0]), named[1]
+        title = words[i + 1].rstrip(".").lower()
+        if title in TITLES and (i + 2 >= len(words) or not words[i + 2][:1].isupper()):
+            return Tag("name", words[i + 1]), i + 2  # the General, the Duchess
     if low in _DETERMINERS:
         j = i + 1
         while j < len(words) and j < i + 4 and words[j][:1].islower() and words[j].isalpha():
@@ -317,11 +320,26 @@ def tag_before(narration: str) -> Tag | None:
         named = read_name(clause, 0)
         if named and named[1] == len(clause):
             return Tag("name", named[0], verb=False)  # Elizabeth: "..."
+    lead = 0  # "Then Mr. Bennet said:", "At last Jane said:"
+    while lead < min(3, len(clause) - 1):
+        word = clause[lead]
+        kept = word.lower() in PRONOUNS or word.lower() in _DETERMINERS or word in SPEECH_VERBS
+        if kept or not (word.rstrip(".") in NOT_NAMES or word.islower()):
+            break
+        lead += 1
+    clause = clause[lead:]
     tag, j = _speaker_at(clause, 0)
     if tag is not None:
         for k in range(j, min(len(clause), j + 4)):
             if _verb_at(clause, k) >= 0 or clause[k].lower() in SPEECH_VERBS:
                 return tag
+        # "Lucy was pleased, and said:": the clause's subject, its last word a verb of speaking
+        # (no other person named between them).
+        last = clause[-1].lower()
+        between = clause[j:-1]
+        others = any(_is_capital(w) or w.lower() in PRONOUNS for w in between)
+        if last in SPEECH_VERBS and not others:
+            return tag
     k = _verb_at(clause, 0)
     if k >= 0:
         tag, _ = _speaker_at(clause, k)
@@ -340,10 +358,14 @@ def subject(narration: str) -> Tag | None:
     if len(words) < 2:
         return None
     tag, j = _speaker_at(words, 0)
-    if tag is None or tag.kind == "noun":
-        return None
-    if j < len(words) and words[j][:1].islower():
+    if tag is not None and tag.kind != "noun" and j < len(words) and words[j][:1].islower():
         return Tag(tag.kind, tag.value, tag.gender, verb=False)
+    # "When they were seated, Sir John observed ...": the first name after the opening clause.
+    comma = words.index(",") if "," in words[:10] else -1
+    if comma > 0 and comma + 2 < len(words):
+        tag, j = _speaker_at(words, comma + 1)
+        if tag is not None and tag.kind == "name" and j < len(words) and words[j][:1].islower():
+            return Tag(tag.kind, tag.value, tag.gender, verb=False)
     return None
 
 
