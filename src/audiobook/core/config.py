@@ -181,7 +181,8 @@ class CastLineFix(_Strict):
 class CastFile(_Strict):
     """What cast.toml says: the characters, and corrections to single lines."""
 
-    threshold: float = Field(0.8, ge=0.0, le=1.0, description="surer lines get their voice")
+    # Left out: the product's own (pipeline/cast THRESHOLD, chosen on the gold novels).
+    threshold: float | None = Field(None, ge=0.0, le=1.0, description="surer lines get voices")
     characters: dict[str, CastCharacter] = Field(default_factory=dict)
     lines: list[CastLineFix] = Field(default_factory=list)
 

@@ -27,7 +27,8 @@ NARRATOR = "narrator"  # a speaker or a voice: the narrator reads it
 
 def apply_cast_file(found: BookCast, sheet: CastFile, path: Path) -> None:
     """FOUND with cast.toml's (SHEET at PATH) names, merges, genders and line corrections."""
-    found.threshold = sheet.threshold
+    if sheet.threshold is not None:
+        found.threshold = sheet.threshold
     renamed: dict[str, str] = {}
     for name, character in sheet.characters.items():
         for alias in [name, *character.aliases]:

@@ -79,21 +79,31 @@ class Character:
 class Roster:
     """Names as the text writes them, merged into characters once the whole book is read."""
 
-    def __init__(self) -> None:
+    def __init__(self, common: frozenset[str] = frozenset()) -> None:
+        self.common = common  # words the book writes in lower case: not the start of a name
         self.counts: Counter[str] = Counter()
         self.votes: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self._canonical: dict[str, str] = {}
         self.genders: dict[str, str | None] = {}  # each character's, once merged
 
     def add(self, name: str, weight: int = 1) -> None:
-        self.counts[_clean(name)] += weight
+        self.counts[self._clean(name)] += weight
+
+    def _clean(self, name: str) -> str:
+        """NAME without a common word before it: "Hence Cecil" is Cecil."""
+        words = _clean(name).split()
+        while len(words) > 1 and words[0].lower() in self.common and words[0].lower() not in TITLES:
+            if gender_of_given(words[0]):
+                break
+            words = words[1:]
+        return " ".join(words)
 
     def knows(self, name: str) -> bool:
-        return _clean(name) in self.counts
+        return self._clean(name) in self.counts
 
     def vote(self, name: str, gender: str | None, weight: int = 1) -> None:
         if gender in ("male", "female"):
-            self.votes[_clean(name)][gender] += weight
+            self.votes[self._clean(name)][gender] += weight
 
     def gender_of(self, name: str) -> str | None:
         """The name's gender: its title's, else the majority of its votes (clear ones only)."""
@@ -241,7 +251,7 @@ class Roster:
         return total
 
     def canonical(self, name: str) -> str:
-        name = _clean(name)
+        name = self._clean(name)
         return self._canonical.get(name, name)
 
     def characters(self) -> dict[str, Character]:
