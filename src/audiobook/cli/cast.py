@@ -21,6 +21,13 @@ from audiobook.cli.shared import (
 )
 from audiobook.core.errors import InputError
 
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold", min=0.0, max=1.0,
+        help="Give a line its character from this confidence up (default: cast.toml's, or 0.85).",
+    ),
+]  # fmt: skip
 WriteOpt = Annotated[
     bool, typer.Option("--write", help="Write cast.toml beside voices.toml, for review and edits.")
 ]
@@ -31,6 +38,7 @@ def cast(
     voices: VoicesOpt = DEFAULT_VOICES,
     as_json: JsonOpt = False,
     write: WriteOpt = False,
+    threshold: ThresholdOpt = None,
 ) -> None:
     """Find every quoted line in SOURCE, who says it, and the voices of the cast."""
     from audiobook import engines
@@ -52,7 +60,7 @@ def cast(
         except InputError:
             available = engine.voices()
             narrator = resolve_voice(written.narrator, "narrator", book.language, available, voices)
-    found = cast_book(book, narrator, voices, available, engines.ENGINES)
+    found = cast_book(book, narrator, voices, available, engines.ENGINES, threshold=threshold)
     if write:
         path = cast_file_path(voices)
         sheet = load_cast_file(path, engines.ENGINES)

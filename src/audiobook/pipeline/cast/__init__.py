@@ -57,6 +57,8 @@ class BookCast:
     lines: list[Line]  # every quoted part, in reading order
     threshold: float = THRESHOLD
     characters: list[CastCharacter] = field(default_factory=list)  # most lines first
+    # cast.toml's genders and aliases by character, over what was found
+    overrides: tuple[dict[str, str], dict[str, list[str]]] = field(default=({}, {}))
 
     def __post_init__(self) -> None:
         if not self.characters:
@@ -90,7 +92,10 @@ class BookCast:
         aliases: dict[str, list[str]] | None = None,
     ) -> None:
         """The characters from the lines: each speaker sure enough, with its lines and words
-        (GENDERS and ALIASES: what cast.toml says of them)."""
+        (GENDERS and ALIASES: what cast.toml says of them, kept for the next count)."""
+        if genders is not None or aliases is not None:
+            self.overrides = (genders or {}, aliases or {})
+        genders, aliases = self.overrides
         counted: Counter[str] = Counter()
         words: Counter[str] = Counter()
         for line in self.lines:

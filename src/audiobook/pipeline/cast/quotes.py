@@ -229,8 +229,9 @@ def find_quotes(
                 family = openers[text[start]]
             end = _closing(text, start + 1, family, _reopens(paragraphs, p + 1, family))
             if end < 0:  # open at the paragraph's end: it may go on in the next
-                spans.append((start, n, start + 1, len(text.rstrip())))
-                left_open = (Quotation(-1, []), family)
+                if _WORD.search(text, start + 1):
+                    spans.append((start, n, start + 1, len(text.rstrip())))
+                    left_open = (Quotation(-1, []), family)
                 break
             if _WORD.search(text, start + 1, end):  # "" around nothing is not a line
                 spans.append((start, end + 1, start + 1, end))

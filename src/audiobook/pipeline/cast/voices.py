@@ -38,10 +38,12 @@ def cast_book(
     engine_voices: Sequence[VoiceInfo],
     engines: Collection[str],
     draft: bool = False,
+    threshold: float | None = None,
 ) -> BookCast:
     """BOOK's cast: found, reviewed by the cast.toml beside VOICES_FILE if there is one, and
     a voice for each character (the narrator's voice: None). DRAFT: cast.toml's voices are
-    left aside, the characters cast again among ENGINE_VOICES (the fastest engine's)."""
+    left aside, the characters cast again among ENGINE_VOICES (the fastest engine's).
+    THRESHOLD: the confidence from which a line is given its character, over cast.toml's."""
     sheet_path = cast_file_path(voices_file)
     sheet = load_cast_file(sheet_path, engines)
     found = find_cast(book)
@@ -49,6 +51,9 @@ def cast_book(
     if sheet is not None:
         apply_cast_file(found, sheet, sheet_path)
         chosen = _sheet_voices(sheet, sheet_path, book.language, engine_voices, draft)
+    if threshold is not None:  # the command line's, over cast.toml's
+        found.threshold = threshold
+        found.recount()
     found.choose_voices(
         (narrator.engine or "", narrator.voice or ""), book.language, engine_voices, chosen
     )
