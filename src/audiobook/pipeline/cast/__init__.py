@@ -184,6 +184,7 @@ def find_cast(book: Book, threshold: float = THRESHOLD) -> BookCast:
     style = detect_style(texts, book.language)
     roster = Roster(_common_words(texts))
     chapters = [_read_chapter(chapter.index, chapter.blocks, style) for chapter in book.chapters]
+
     for chapter in chapters:
         for turn in chapter.turns:
             for tag in [*turn.tags.values(), turn.setup]:

@@ -320,6 +320,13 @@ def tag_before(narration: str) -> Tag | None:
         named = read_name(clause, 0)
         if named and named[1] == len(clause):
             return Tag("name", named[0], verb=False)  # Elizabeth: "..."
+    if "," in clause[:-1]:  # "Rather surprised, she replied:": the last part says who
+        last_part = clause[len(clause) - 1 - clause[::-1].index(",") + 1 :]
+        tag, j = _speaker_at(last_part, 0)
+        if tag is not None and _verb_at(last_part, j) >= 0:
+            return tag
+    if len(clause) > 2 and clause[0][:1].isupper() and clause[1].lower() in PRONOUNS:
+        clause = clause[1:]  # "Aloud he said:"
     lead = 0  # "Then Mr. Bennet said:", "At last Jane said:"
     while lead < min(3, len(clause) - 1):
         word = clause[lead]
