@@ -25,7 +25,7 @@ ThresholdOpt = Annotated[
     float | None,
     typer.Option(
         "--threshold", min=0.0, max=1.0,
-        help="Give a line its character from this confidence up (default: cast.toml's, or 0.85).",
+        help="Give a line its character from this confidence up (default: cast.toml's, or 0.8).",
     ),
 ]  # fmt: skip
 WriteOpt = Annotated[
