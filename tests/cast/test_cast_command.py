@@ -120,3 +120,30 @@ def test_a_book_without_dialogue_renders_exactly_as_before(tmp_path: Path) -> No
     assert names == sorted(p.name for p in cast.iterdir())
     for name in names:
         assert (plain / name).read_bytes() == (cast / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_a_corrected_line_renders_its_chapter_again_and_check_holds_it_to_its_tag(
+    bennets: Path,
+) -> None:
+    """A draft (every voice eSpeak NG's: fast) of two chapters. A cast.toml correction in
+    chapter 2 re-renders chapter 2 only; one that gives a line tagged "said John" to someone
+    else is rendered as the producer says, and `check` fails that line. (eSpeak NG's English
+    voices are all male: the draft's women are read by the narrator.)"""
+    second = '# Chapter 2\n\n"Are you coming?" said John.\n\n"Not yet," said Tom.\n'
+    (bennets / "text" / "second.md").write_text(second, encoding="utf-8")
+    first = run_cli("render", "--draft", "--json", cwd=bennets)
+    assert first.returncode == 0, first.stderr
+    (bennets / "cast.toml").write_text(
+        '[[lines]]\nchapter = 2\ntext = "Are you coming?"\nspeaker = "Tom"\n', encoding="utf-8"
+    )
+    again = run_cli("render", "--draft", "--json", cwd=bennets)
+    assert again.returncode == 0, again.stderr
+    cached = {c["index"]: c["cached"] for c in json.loads(again.stdout)["chapters"]}
+    assert cached == {1: True, 2: False}
+    check = run_cli("check", "audio", "--allow-draft", "--json", cwd=bennets)
+    assert check.returncode == 1
+    failed = [c for c in json.loads(check.stdout)["checks"] if not c["ok"]]
+    assert [c["check"] for c in failed] == ["cast"]
+    assert "'Are you coming?' is read by Tom" in failed[0]["detail"]
+    assert "its tag names John" in failed[0]["detail"]

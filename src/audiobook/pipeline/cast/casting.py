@@ -44,7 +44,7 @@ def cast_voices(
     taken = set(taken or ())
     minor: dict[str, list[VoiceInfo]] = {"female": [], "male": []}
     for kind in minor:  # the minor characters' voices: the last of each gender's own
-        own = [v for v in pool if v.gender == kind]
+        own = [v for v in pool if _gender(v) == kind]
         minor[kind] = own[-MINOR_POOL:] if len(own) > MINOR_POOL else []
     reserved = {v.id for voices in minor.values() for v in voices}
     minor_count = {"female": 0, "male": 0}
@@ -57,7 +57,7 @@ def cast_voices(
             voice = next(
                 (
                     v for v in pool
-                    if v.gender == gender and v.id not in taken and v.id not in reserved
+                    if _gender(v) == gender and v.id not in taken and v.id not in reserved
                     and not taken & set(v.alike)
                 ),
                 None,
@@ -85,7 +85,7 @@ def _pool(
 
     by_engine: dict[str, list[VoiceInfo]] = {}
     for v in engine_voices:
-        if speaks(v) and v.gender in ("female", "male") and not v.speakers:
+        if speaks(v) and _gender(v) in ("female", "male") and not v.speakers:
             by_engine.setdefault(v.engine, []).append(v)
     if not by_engine:
         return []
@@ -99,6 +99,11 @@ def _pool(
     if accent:  # stable: the engine's own order (best first) within each accent
         voices.sort(key=lambda v: v.accent != accent)
     return voices
+
+
+def _gender(voice: VoiceInfo) -> str:
+    """The voice's gender as the cast names them (eSpeak NG says "Male")."""
+    return (voice.gender or "").lower()
 
 
 def _parts(voice: str) -> list[str]:
