@@ -77,6 +77,18 @@ def test_cast_toml_is_written_and_its_edits_are_read_back(bennets: Path) -> None
     assert again["characters"]["Mrs. Bennet"]["voice"] == "narrator"
 
 
+def test_cast_toml_that_cannot_be_written_is_one_line(bennets: Path) -> None:
+    """A fault at cast.toml (here: a folder of that name, which no rename can replace, as root
+    too) is one line naming it, exit 1, and nothing half-written beside it."""
+    (bennets / "cast.toml").mkdir()
+    result = run_cli("cast", "--write", cwd=bennets)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("audiobook: error: cast.toml:"), lines
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in bennets.iterdir()) == ["cast.toml", "text", "voices.toml"]
+
+
 @pytest.mark.parametrize(
     ("sheet", "key"),
     [

@@ -19,7 +19,7 @@ from audiobook.cli.shared import (
     out,
     require_explicit,
 )
-from audiobook.core.errors import InputError
+from audiobook.core.errors import InputError, from_os_error
 
 ThresholdOpt = Annotated[
     float | None,
@@ -64,10 +64,12 @@ def cast(
     if write:
         path = cast_file_path(voices)
         sheet = load_cast_file(path, engines.ENGINES)
-        with atomic_write(path) as tmp:
-            tmp.write_text(
-                cast_file_text(found, book.title, sheet.lines if sheet else []), encoding="utf-8"
-            )
+        text = cast_file_text(found, book.title, sheet.lines if sheet else [])
+        try:
+            with atomic_write(path) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+        except OSError as exc:  # cast.toml goes beside voices.toml: --voices says where
+            raise from_os_error(exc, out="or point --voices at a folder that can take it") from exc
         err.print(f"audiobook: wrote {path}: `audiobook render` reads it from now on", markup=False)
     if as_json:
         print(json.dumps(found.to_json(), indent=1, ensure_ascii=False))
