@@ -467,11 +467,11 @@ def test_a_long_paragraph_is_given_time_as_kokoro_speaks_not_as_espeak_does() ->
 def test_a_rate_is_mapped_onto_the_speed_and_produced() -> None:
     """voices.toml's words a minute, found as the model's speed by measured steps: the passage
     the pace is measured on comes out at that rate (within the engine's 2%), sentence gaps
-    included."""
+    included. (One rate, far from the voice's own 180: each costs a minute of measuring.)"""
     from audiobook.engines.neural import CALIBRATION
 
     with contextlib.closing(EngineDispatch()) as engines:
-        for rate in (140, 230):
+        for rate in (230,):
             speech = engines.synthesize(CALIBRATION, Voice(engine="kokoro", voice="af_heart",
                                                            rate=rate))  # fmt: skip
             produced = len(CALIBRATION.split()) / speech.seconds * 60

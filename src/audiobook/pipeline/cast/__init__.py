@@ -20,6 +20,7 @@ from audiobook.engines.interface import VoiceInfo
 from audiobook.pipeline.cast.attribution import NARRATOR_I, Line, Turn, decide
 from audiobook.pipeline.cast.casting import Casting, cast_voices
 from audiobook.pipeline.cast.quotes import QuoteStyle, Segment, detect_style, find_quotes
+from audiobook.pipeline.cast.given_names import gender_of_given
 from audiobook.pipeline.cast.roster import Character, NameParts, Roster
 from audiobook.pipeline.cast.tags import (
     Tag,
@@ -177,7 +178,10 @@ class _Chapter:
     turns: list[Turn]
 
 
-_MALE = {"he", "his", "him", "himself"}
+# The pronouns after a name that say its gender: not "him" and "her", which are as often someone
+# else's (Henry kissed her; Margaret saw him).
+_MALE = {"he", "his", "himself"}
+_PRONOUN_VOTES = _MALE | {"she", "hers", "herself"}
 
 
 def find_cast(book: Book, threshold: float = THRESHOLD) -> BookCast:
@@ -196,6 +200,7 @@ def find_cast(book: Book, threshold: float = THRESHOLD) -> BookCast:
     for chapter in chapters:  # a line speaks to a known person, not to "Certainly" or "Hem"
         for turn in chapter.turns:
             turn.addressed = [roster.canonical(n) for n in turn.addressed if roster.knows(n)]
+            turn.named_inside = [roster.canonical(n) for n in turn.named_inside if roster.knows(n)]
     mentions = [_mentions(chapter, roster) for chapter in chapters]
     said_i = sum(
         1
@@ -204,9 +209,31 @@ def find_cast(book: Book, threshold: float = THRESHOLD) -> BookCast:
         for tag in t.tags.values()
         if tag.kind == "first_person"
     )
+    for chapter in chapters:  # "Ignoring the question, she said": a word, not a person
+        _drop_common_subjects(chapter, roster.common)
     decide([c.turns for c in chapters], roster, mentions, first_person=said_i >= 3)
     lines = [line for chapter in chapters for line in chapter.lines]
     return BookCast(style=style, roster=roster, lines=lines, threshold=threshold)
+
+
+def _drop_common_subjects(chapter: _Chapter, common: frozenset[str]) -> None:
+    """A sentence's first word taken for a speaker set up before a line, or for one who
+    reports a turn, that the book writes in lower case too ("Ignoring", "Instead", "Down") is
+    not a person. (Tags keep theirs: "said Rabbit" is Rabbit.)"""
+
+    def common_word(tag: Tag | None) -> bool:
+        if tag is None or tag.kind != "name" or " " in tag.value:
+            return False
+        return tag.value.lower() in common and gender_of_given(tag.value) is None
+
+    kept = []
+    for turn in chapter.turns:
+        if common_word(turn.setup):
+            turn.setup = None
+        if not turn.lines and any(common_word(t) for t in turn.tags.values()):
+            continue  # a reported turn by nobody
+        kept.append(turn)
+    chapter.turns = kept
 
 
 def _common_words(texts: list[str]) -> frozenset[str]:
@@ -256,6 +283,7 @@ def _read_chapter(index: int, blocks: tuple, style: QuoteStyle) -> _Chapter:
             lines.append(line)
             turn.lines.append(line)
             turn.addressed.extend(vocatives(line.text))
+            turn.named_inside.extend(name for name, _ in _names_in(tokens(line.text)))
         turn.last = positions[quotation.parts[-1].paragraph]
     for p, segs in enumerate(segments):
         turn = turns.get(p)
@@ -355,7 +383,7 @@ def _gender_votes(chapters: list[_Chapter], roster: Roster) -> None:
                 if w in ".!?;":
                     break
                 low = w.lower()
-                if low in ("he", "his", "him", "himself", "she", "her", "hers", "herself"):
+                if low in _PRONOUN_VOTES:
                     roster.vote(name, "male" if low in _MALE else "female")
                     break
 

@@ -37,6 +37,7 @@ _EARLIER = 3  # the chapter's last speakers who may take part in the next conver
 # How much a speaker set up in the narration just before the line weighs: in its own paragraph
 # ("Jane looked up. 'Well?'"), and in the paragraph before.
 _SETUP_HERE, _SETUP_BEFORE = 10.0, 4.0
+_NAMED_INSIDE = 0.5  # a person a line names (not as whom it speaks to) is less likely its speaker
 GAP = 2  # a conversation goes on over at most this many paragraphs of narration between turns
 
 # How likely the next turn's speaker is the last one again, the one before that, or another.
@@ -74,6 +75,7 @@ class Turn:
     tags: dict[int, Tag] = field(default_factory=dict)  # quotation -> its own tag
     setup: Tag | None = None
     addressed: list[str] = field(default_factory=list)
+    named_inside: list[str] = field(default_factory=list)  # names its lines say (not their own)
     speaker: str | None = None
     how: str = ""
     confidence: float = 0.0
@@ -295,6 +297,8 @@ def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster
     for k, p in enumerate(people):
         if p in turn.addressed:
             scores[k] *= 0.04
+        elif p in turn.named_inside:  # people seldom say their own name
+            scores[k] *= _NAMED_INSIDE
         if before is not None and p in before.addressed and not named and turn.setup is None:
             scores[k] *= 4.0
     return scores

@@ -113,10 +113,12 @@ class Roster:
         votes = self.votes.get(name, Counter())
         male, female = votes["male"], votes["female"]
         given = gender_of_given(parts.given) if parts.given else None
-        if given == "male":
-            male += 3
-        elif given == "female":
-            female += 3
+        # A common given name holds unless the narration says otherwise overwhelmingly (its
+        # he/she votes are noisy where two people are in a sentence).
+        if given == "male" and female <= 3 * male + 3:
+            return "male"
+        if given == "female" and male <= 3 * female + 3:
+            return "female"
         if male >= 2 * female + 1:
             return "male"
         if female >= 2 * male + 1:
