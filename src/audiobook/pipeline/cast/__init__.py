@@ -19,8 +19,8 @@ from audiobook.core.words import count_words
 from audiobook.engines.interface import VoiceInfo
 from audiobook.pipeline.cast.attribution import NARRATOR_I, Line, Turn, decide
 from audiobook.pipeline.cast.casting import Casting, cast_voices
-from audiobook.pipeline.cast.quotes import QuoteStyle, Segment, detect_style, find_quotes
 from audiobook.pipeline.cast.given_names import gender_of_given
+from audiobook.pipeline.cast.quotes import QuoteStyle, Segment, detect_style, find_quotes
 from audiobook.pipeline.cast.roster import Character, NameParts, Roster
 from audiobook.pipeline.cast.tags import (
     Tag,
