@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from audiobook.pipeline.cast.tags import SPEECH_VERBS
+from audiobook.pipeline.cast.words import SPEECH_VERBS
 
 # Families of marks: (opening, closing). Single-mark families open a quote only in a book whose
 # quotations use them (their closing mark is also the apostrophe).

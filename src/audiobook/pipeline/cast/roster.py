@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from audiobook.pipeline.cast.given_names import gender_of_given
-from audiobook.pipeline.cast.tags import TITLES
+from audiobook.pipeline.cast.words import TITLES
 
 # Common English nicknames -> the given name they shorten (merged only when the book has both).
 NICKNAMES = {
