@@ -128,8 +128,8 @@ class CastEntry(_Part):
 
 
 class LineEntry(_Part):
-    """A quoted line of the chapter: who says it (null: the narrator reads it), in which voice,
-    how that was decided, and the speaker its own tag names, if it has one."""
+    """A quoted line: who says it (null: the narrator), the voice that reads it, how that was
+    decided, and the speaker its own tag names, if it has one."""
 
     text: str
     speaker: str | None = None
@@ -326,12 +326,8 @@ def _chapter_entry(r: ChapterRecord) -> ChapterEntry:
         cast = {
             "cast": tuple(CastEntry(name=n, voice=v, lines=k) for n, v, k in r.cast),
             "lines": tuple(
-                LineEntry(
-                    text=line.text, speaker=line.speaker,
-                    voice=dict((n, v) for n, v, _ in r.cast).get(line.speaker or "", "narrator")
-                    if line.voice != "narrator" else "narrator",
-                    how=line.how, confidence=line.confidence, tagged=line.tagged,
-                )
+                LineEntry(text=line.text, speaker=line.speaker, voice=line.voice, how=line.how,
+                          confidence=line.confidence, tagged=line.tagged)
                 for line in r.lines
             ),
         }  # fmt: skip

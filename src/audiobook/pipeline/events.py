@@ -19,7 +19,7 @@ class CastLine:
     block: int
     text: str  # the words inside the marks
     speaker: str | None  # a character, or None: the narrator's line
-    voice: str  # the voice's name in the chapter job's voices ("narrator" for the narrator's)
+    voice: str  # the voice that reads it: "engine voice" ("kokoro bf_emma"), or "narrator"
     how: str
     confidence: float
     tagged: str | None = None  # the character its own tag names ("said Jane")

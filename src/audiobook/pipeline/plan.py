@@ -232,7 +232,7 @@ def _chapter_cast(chapter: Chapter, found: BookCast | None, voices: dict[str, Vo
             block=line.block,
             text=line.text,
             speaker=found.speaker(line),
-            voice=key if (key := voice_key(found.voiced(line) or "")) in voices else "narrator",
+            voice=_described(voices.get(voice_key(found.voiced(line) or ""))),
             how=line.how,
             confidence=line.confidence,
             tagged=line.tagged,
@@ -267,3 +267,8 @@ def tags_key(book: BookTags) -> dict[str, Any]:
     tags = asdict(replace(book, cover=None))
     tags["cover"] = sha256_bytes(book.cover) if book.cover else None
     return tags
+
+
+def _described(voice: Voice | None) -> str:
+    """A character's voice as the manifest names it ("kokoro bf_emma"), or "narrator"."""
+    return f"{voice.engine} {voice.voice}" if voice is not None else "narrator"
