@@ -178,9 +178,10 @@ class Roster:
             if p.title and p.surname and not p.given:
                 # A full name with the same title; or, for Mr. and Miss, the one man's or
                 # woman's full name of that surname (Mr. Denham is Ralph Denham). Never for
-                # Mrs.: Mrs. Hilbery is not Katharine Hilbery.
+                # Mrs.: Mrs. Hilbery is not Katharine Hilbery, and Mrs. Archer (the mother) not
+                # Mrs. Newland Archer (the wife: a Mrs.'s given name is her husband's).
                 owners = [f for f in full if low(parts[f].surname) == low(p.surname)
-                          and parts[f].title == p.title]  # fmt: skip
+                          and parts[f].title == p.title != "mrs"]  # fmt: skip
                 if not owners and p.title in ("mr", "miss"):
                     wanted = "male" if p.title == "mr" else "female"
                     kin = [f for f in full if low(parts[f].surname) == low(p.surname)
@@ -206,7 +207,7 @@ class Roster:
                 f for f in names
                 if f != n and _agree(genders[n], genders[f]) and (
                     (low(parts[f].given) in forms and not parts[f].title)
-                    or (low(parts[f].given) == w and parts[f].title)
+                    or (low(parts[f].given) == w and parts[f].title not in (None, "mrs"))
                     or (not p.title and low(parts[f].surname) == w
                         and bool(parts[f].title or parts[f].given))
                 )
@@ -217,11 +218,17 @@ class Roster:
                     for f in candidates
                     if low(parts[f].given) in forms and (parts[f].surname or parts[f].title)
                 ]  # not a bare word
-            elif not any(low(parts[f].given) in forms for f in candidates):
-                # A bare surname is a man's (Crawford, Bingley) where the family has both.
-                men = [f for f in candidates if genders[f] == "male"]
-                if men and genders[n] != "female" and not (p.title and genders[n]):
-                    candidates = men
+            else:
+                # As a surname, a bare word is a man's (Crawford, Bingley) where the family has
+                # both, and never a married woman's or a daughter's (Archer is not Mrs. Archer).
+                given = [f for f in candidates if low(parts[f].given) in forms]
+                kin = [f for f in candidates if f not in given]
+                men = [f for f in kin if genders[f] == "male"]
+                if men and genders[n] != "female":
+                    kin = men
+                else:
+                    kin = [f for f in kin if TITLES.get(parts[f].title or "") != "female"]
+                candidates = given + kin
             roots = sorted(
                 {find(f) for f in candidates}, key=lambda r: (-self._weight(r, parent), r)
             )

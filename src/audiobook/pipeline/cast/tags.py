@@ -60,7 +60,7 @@ def read_name(words: list[str], i: int) -> tuple[str, int] | None:
     title = words[i].rstrip(".").lower() if i < n else ""
     if i < n and title in TITLES and words[i][:1].isupper():
         i += 1
-        if i < n and words[i] == ".":
+        if i < n and words[i] == "." and len(title) <= 4:  # "Mr ." but not "the Duke. New York"
             i += 1
     parts = 0
     while i < n:
