@@ -201,7 +201,11 @@ def gender_votes(chapters: list[ChapterRead], roster: Roster) -> None:
         for name, _ in _names_in(words):
             seen[name] += 1
     for name, count in seen.items():
-        if count >= 2 or NameParts.of(name).title:
+        parts = NameParts.of(name)
+        # Seen twice, or titled, or a full name with a known given name even once ("Adela
+        # Quested" joins Adela and Miss Quested).
+        full = parts.surname and parts.given and gender_of_given(parts.given)
+        if count >= 2 or parts.title or full:
             roster.add(name, 0)
     for words in narrations:
         for name, end in _names_in(words):

@@ -292,7 +292,7 @@ def _agree(a: str | None, b: str | None) -> bool:
 
 
 def _clean(name: str) -> str:
-    name = re.sub(r"['’]s$", "", name.strip())
+    name = re.sub(r"['’]s?$", "", name.strip())  # Aziz's, Aziz'; a possessive is its owner
     if name.isupper() and len(name) > 2:  # LYDIA BENNET, signed at a letter's foot
         name = name.title()
     return re.sub(r"\s+", " ", name)

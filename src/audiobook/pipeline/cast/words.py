@@ -101,7 +101,8 @@ NOT_NAMES = frozenset(
     Someone Anyone Anybody Nothing Something All Both Each Every Some Any None One Two Three
     First Last Another Other Others Most Many Few Such Very Only Just Even Also Too Again Once
     Never Always Often Soon Later Meanwhile Presently Suddenly Afterwards Hm Hum Voice Hush Alas
-    Hello Hullo Goodbye Good-bye Ha Eh Hey Hallo Ay English French
+    Hello Hullo Goodbye Good-bye Ha Eh Hey Hallo Ay English French Hence Thus Therefore However
+    Nevertheless Besides Instead Otherwise Accordingly Moreover Finally Aloud Rather Somehow
     """.split()  # noqa: SIM905
 )
 # Crowds and the unnamed: never a character.
