@@ -63,7 +63,7 @@ def test_cast_toml_is_written_and_its_edits_are_read_back(bennets: Path) -> None
     text = text.replace(
         f'voice = "{written["characters"]["Mrs. Bennet"]["voice"]}"', 'voice = "narrator"', 1
     )
-    text += '\n[[lines]]\nchapter = 1\ntext = "Bingley."\nspeaker = "Mr. Bennet"\n'
+    text += '\n[[lines]]\nchapter = 2\ntext = "Bingley."\nspeaker = "Mr. Bennet"\n'
     (bennets / "cast.toml").write_text(text, encoding="utf-8")
     doc = _cast(bennets)
     wife = next(c for c in doc["characters"] if c["name"] == "Mrs. Bennet")
@@ -73,7 +73,7 @@ def test_cast_toml_is_written_and_its_edits_are_read_back(bennets: Path) -> None
     # Written again, the correction stays.
     assert run_cli("cast", "--write", cwd=bennets).returncode == 0
     again = tomllib.loads((bennets / "cast.toml").read_text(encoding="utf-8"))
-    assert again["lines"] == [{"chapter": 1, "text": "Bingley.", "speaker": "Mr. Bennet"}]
+    assert again["lines"] == [{"chapter": 2, "text": "Bingley.", "speaker": "Mr. Bennet"}]
     assert again["characters"]["Mrs. Bennet"]["voice"] == "narrator"
 
 
@@ -138,21 +138,21 @@ def test_a_book_without_dialogue_renders_exactly_as_before(tmp_path: Path) -> No
 def test_a_corrected_line_renders_its_chapter_again_and_check_holds_it_to_its_tag(
     bennets: Path,
 ) -> None:
-    """A draft (every voice eSpeak NG's: fast) of two chapters. A cast.toml correction in
-    chapter 2 re-renders chapter 2 only; one that gives a line tagged "said John" to someone
+    """A draft (every voice eSpeak NG's: fast) of three chapters. A cast.toml correction in
+    chapter 3 re-renders chapter 3 only; one that gives a line tagged "said John" to someone
     else is rendered as the producer says, and `check` fails that line. (eSpeak NG's English
     voices are all male: the draft's women are read by the narrator.)"""
-    second = '# Chapter 2\n\n"Are you coming?" said John.\n\n"Not yet," said Tom.\n'
-    (bennets / "text" / "second.md").write_text(second, encoding="utf-8")
+    third = '# Chapter 3\n\n"Are you coming?" said John.\n\n"Not yet," said Tom.\n'
+    (bennets / "text" / "third.md").write_text(third, encoding="utf-8")
     first = run_cli("render", "--draft", "--json", cwd=bennets)
     assert first.returncode == 0, first.stderr
     (bennets / "cast.toml").write_text(
-        '[[lines]]\nchapter = 2\ntext = "Are you coming?"\nspeaker = "Tom"\n', encoding="utf-8"
+        '[[lines]]\nchapter = 3\ntext = "Are you coming?"\nspeaker = "Tom"\n', encoding="utf-8"
     )
     again = run_cli("render", "--draft", "--json", cwd=bennets)
     assert again.returncode == 0, again.stderr
     cached = {c["index"]: c["cached"] for c in json.loads(again.stdout)["chapters"]}
-    assert cached == {1: True, 2: False}
+    assert cached == {1: True, 2: True, 3: False}
     check = run_cli("check", "audio", "--allow-draft", "--json", cwd=bennets)
     assert check.returncode == 1
     failed = [c for c in json.loads(check.stdout)["checks"] if not c["ok"]]
