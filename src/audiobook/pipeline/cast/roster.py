@@ -221,14 +221,14 @@ class Roster:
             else:
                 # As a surname, a bare word is a man's (Crawford, Bingley) where the family has
                 # both, and never a married woman's or a daughter's (Archer is not Mrs. Archer).
-                given = [f for f in candidates if low(parts[f].given) in forms]
-                kin = [f for f in candidates if f not in given]
+                by_given = [f for f in candidates if low(parts[f].given) in forms]
+                kin = [f for f in candidates if f not in by_given]
                 men = [f for f in kin if genders[f] == "male"]
                 if men and genders[n] != "female":
                     kin = men
                 else:
                     kin = [f for f in kin if TITLES.get(parts[f].title or "") != "female"]
-                candidates = given + kin
+                candidates = by_given + kin
             roots = sorted(
                 {find(f) for f in candidates}, key=lambda r: (-self._weight(r, parent), r)
             )
