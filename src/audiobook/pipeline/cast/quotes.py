@@ -106,7 +106,9 @@ class Part:
 
 @dataclass
 class Quotation:
-    """A quotation: one part, or several (interrupted by its tag, or over several paragraphs)."""
+    """A quotation: one part, or several when it runs over paragraphs. A quotation interrupted
+    by its tag ("...," said he, "...") is two quotations of one paragraph: the attribution gives
+    them one speaker."""
 
     index: int
     parts: list[Part]
