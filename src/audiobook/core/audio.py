@@ -18,7 +18,6 @@ class Speech:
     # Each sentence's (first sample, end sample) in PCM, where the engine reports them (Piper);
     # empty where it does not (eSpeak NG speaks an utterance in one piece).
     sentences: tuple[tuple[int, int], ...] = ()
-    voice: str = "narrator"  # whose: a character's lines are levelled to the narrator's
 
     @property
     def seconds(self) -> float:

@@ -29,10 +29,12 @@ ROOM_TONE_DB = -75.0  # RMS of the room tone before the chapter gain (ACX floor:
 
 
 SPEECH_THRESHOLD = 10 ** (-50 / 20) * 32768  # a sample above -50 dBFS is speech, not silence
-# Characters' lines are brought to the narrator's speech level (the version is in the cache key
-# of chapters that have them). Measured on 50 ms frames of speech: frames within 30 dB of the
-# utterance's loudest and above -60 dBFS, energy-averaged (room tone and pauses left out).
-LEVELLING = 1
+# In a chapter with characters' voices, every utterance (the narrator's too) is brought to one
+# speech level, so that all voices are as loud as each other (their engines' levels differ by up
+# to 10 dB). Chapters with one voice are left as they are. Measured on 50 ms frames: the active
+# speech level (speech_level_db). The version is in the cache key of the chapters it levels.
+LEVELLING = 2
+SPEECH_LEVEL_DB = -20.0
 _FRAME = STITCH_RATE // 20
 _MAX_GAIN_DB = 15.0
 
@@ -47,8 +49,14 @@ def speech_level_db(samples: np.ndarray) -> float | None:
     energy = energy[energy > 1e-6]  # -60 dBFS
     if energy.size == 0:
         return None
-    energy = energy[energy >= energy.max() * 1e-3]  # within 30 dB of the loudest
-    return float(10 * np.log10(np.mean(energy)))
+    # The active speech level, as ITU-T P.56 defines it in spirit: the mean energy of the frames
+    # within 15.9 dB of that mean, found by iterating (pauses between words do not count, so a
+    # short line and a long paragraph of the same loudness measure the same).
+    level = float(np.mean(energy))
+    for _ in range(4):
+        active = energy[energy >= level * 10 ** (-15.9 / 10)]
+        level = float(np.mean(active))
+    return float(10 * np.log10(level))
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ class Stitched:
         return self.samples / STITCH_RATE
 
 
-def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
+def stitch(pieces: Iterable[Speech | Pause], path: Path, level: bool = False) -> Stitched:
     """Write speech and pauses one after another to PATH, room tone under all of it.
 
     Streamed: one piece is in memory at a time (the chapter goes to disk), so a two-hour chapter
@@ -80,7 +88,6 @@ def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
     position = 0
     meter = LevelMeter(STITCH_RATE)
     timings: list[tuple[tuple[int, int], ...]] = []
-    narrator = _Level()  # the narrator's speech so far: characters are levelled to it
     with path.open("wb") as out:
         for piece in pieces:
             if isinstance(piece, Pause):
@@ -93,10 +100,8 @@ def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
                     segment = segment.set_frame_rate(STITCH_RATE)
             samples = np.frombuffer(segment.raw_data, dtype="<i2")
             if isinstance(piece, Speech):
-                if piece.voice == "narrator":
-                    narrator.add(samples)
-                else:
-                    samples = _levelled(samples, narrator.db)
+                if level:  # LEVEL: the chapter has several voices
+                    samples = _levelled(samples, SPEECH_LEVEL_DB)
                 timings.append(_speech_spans(piece, samples, position))
             mixed = _add_room_tone(samples, position)
             out.write(mixed.astype("<i2").tobytes())
@@ -106,30 +111,11 @@ def stitch(pieces: Iterable[Speech | Pause], path: Path) -> Stitched:
     return Stitched(path=path, samples=position, levels=meter.result(), sentences=tuple(timings))
 
 
-class _Level:
-    """A running speech level: the energy of all speech frames so far."""
-
-    def __init__(self) -> None:
-        self.energy = 0.0
-        self.frames = 0
-
-    def add(self, samples: np.ndarray) -> None:
-        level = speech_level_db(samples)
-        if level is not None:
-            count = max(1, samples.size // _FRAME)
-            self.energy += 10 ** (level / 10) * count
-            self.frames += count
-
-    @property
-    def db(self) -> float | None:
-        return 10 * np.log10(self.energy / self.frames) if self.frames else None
-
-
-def _levelled(samples: np.ndarray, target_db: float | None) -> np.ndarray:
-    """A character's utterance at the narrator's speech level (TARGET_DB; before the narrator
-    has spoken, as it is). Clipped to 16 bits; mastering's limiter sees the peaks."""
+def _levelled(samples: np.ndarray, target_db: float) -> np.ndarray:
+    """An utterance at the speech level TARGET_DB (silence as it is). Clipped to 16 bits;
+    mastering's limiter sees the peaks."""
     level = speech_level_db(samples)
-    if target_db is None or level is None:
+    if level is None:
         return samples
     gain_db = max(-_MAX_GAIN_DB, min(_MAX_GAIN_DB, target_db - level))
     scaled = np.rint(samples.astype(np.float64) * 10 ** (gain_db / 20))

@@ -121,15 +121,15 @@ def make_entry_files(
                 if isinstance(step, Pause):
                     yield step
                     continue
-                speech = engine.synthesize(step.text, request.voices[step.voice])
-                yield speech if step.voice == "narrator" else replace(speech, voice=step.voice)
+                yield engine.synthesize(step.text, request.voices[step.voice])
                 done += 1
                 if progress:
                     progress(ChapterStep(index, title, done))
             if progress:
                 progress(ChapterMastering(index, title))
 
-        stitched = stitch(speech(), folder / "chapter.raw")
+        voices = {s.voice for s in steps if isinstance(s, Say)}
+        stitched = stitch(speech(), folder / "chapter.raw", level=len(voices) > 1)
         sentences = chapter_sentences(list(steps), stitched.sentences, STITCH_RATE)
         save_timings(sentences, folder / TIMINGS)
         adts = folder / "chapter.adts"

@@ -73,8 +73,8 @@ def chapter_key(job: ChapterJob, steps: list[Step], tools: dict[str, str]) -> st
             said.append(["pause", step.ms])
         else:
             said.append(["say", step.text, job.voices[step.voice].model_dump()])
-    if any(isinstance(s, Say) and s.voice != "narrator" for s in steps):
-        said.append(["levelled", LEVELLING])  # characters' lines are brought to the narrator's
+    if len({s.voice for s in steps if isinstance(s, Say)}) > 1:
+        said.append(["levelled", LEVELLING])  # several voices: each utterance is levelled
     return content_key(f"chapter-{ENTRY_FORMAT}", said, asdict(PROFILES[job.profile]), tools)
 
 
