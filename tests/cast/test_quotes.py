@@ -460,3 +460,27 @@ def test_pride_and_prejudice_is_read_in_straight_quotes() -> None:
     assert style.families == ("straight",)
     found = sum(len(find_quotes([p.text for p in c.paragraphs], style)[1]) for c in book.chapters)
     assert found >= 10
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "said", "incise"),
+    [
+        ("— Alors à ce soir, murmura Marie.", [["Alors à ce soir"]], "murmura Marie."),
+        (
+            "— Je pars, dit Pierre, et je reviens.",
+            [["Je pars"], ["et je reviens."]],
+            "dit Pierre",
+        ),
+    ],
+)
+def test_a_french_incise_naming_its_speaker_is_narration(
+    paragraph: str, said: list[list[str]], incise: str
+) -> None:
+    """A comma, a verb of speaking and a name ("murmura Marie") close the speech as "dit-il"
+    does; a comma before any other word ("— Oui, mais...") does not."""
+    segments, _ = read([paragraph], "fr")
+    assert quoted([paragraph], "fr") == said
+    assert is_narration(paragraph, segments[0], incise)
+    assert quoted(["— Oui, mais la maison, les enfants, tout."], "fr") == [
+        ["Oui, mais la maison, les enfants, tout."]
+    ]

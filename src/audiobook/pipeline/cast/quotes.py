@@ -337,10 +337,12 @@ def _dash_quotes(text: str, lead: int) -> list[tuple[int, int, int, int]]:
         i = back + 1
 
 
-# An incise set off by a comma only, its verb before its pronoun: "— Bonjour, dit-il. Entrez."
+# An incise set off by a comma only, its verb before its subject: "— Bonjour, dit-il. Entrez.",
+# "— À ce soir, murmura Marie."
 _INVERTED = re.compile(
-    r",\s+(?P<verb>[^\W\d_]+)-(?:t-)?(?:il|elle|ils|elles|on|je|tu|nous|vous)\b[^.!?…;,—]*[.!?…;,]?"
-)
+    r",\s+(?P<verb>[^\W\d_]+)(?:-(?:t-)?(?:il|elle|ils|elles|on|je|tu|nous|vous)\b"
+    r"|\s+(?=[^\W\d_]*[A-ZÀ-Ý]))[^.!?…;,—]*[.!?…;,]?"
+)  # ", dit-il.", ", murmura Marie."
 
 
 def _inverted_incises(text: str, start: int, end: int) -> list[tuple[int, int, int, int]]:
@@ -355,9 +357,7 @@ def _inverted_incises(text: str, start: int, end: int) -> list[tuple[int, int, i
         mark = inner = m.end()
     if _WORD.search(text, inner, end) or not spans:
         spans.append((mark, end, inner, end))
-    elif spans:  # nothing said after the incise: it runs to the end as narration
-        pass
-    return spans
+    return spans  # nothing said after the incise: it runs to the end as narration
 
 
 def _next_dash(text: str, i: int) -> int:
