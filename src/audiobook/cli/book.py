@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from audiobook.cli.shared import (
     SourceArg,
     TargetOpt,
     VoicesOpt,
+    book_narrator,
     err,
     excerpt,
     out,
@@ -23,7 +23,6 @@ from audiobook.cli.shared import (
     require_explicit,
 )
 from audiobook.core.audio import clock
-from audiobook.core.errors import InputError
 
 
 def chapters(
@@ -37,8 +36,7 @@ def chapters(
     """Show how SOURCE splits into chapters, without rendering."""
     from audiobook import engines
     from audiobook.core.config import ESTIMATED_WPM, SplitOverrides, load_cast
-    from audiobook.engines.dispatch import EngineDispatch
-    from audiobook.engines.voices import describe_voice, natural_voice_hint, resolve_voice
+    from audiobook.engines.voices import describe_voice, natural_voice_hint
     from audiobook.readers import read_book
 
     require_explicit(voices)
@@ -46,15 +44,7 @@ def chapters(
     overrides = SplitOverrides(heading_pattern, tuple(skip or ()), target_words)
     book = read_book(source, cast.split_options(voices, overrides))
     rate = cast.narrator.rate or ESTIMATED_WPM  # an estimate: the natural voices are near it
-    # Who will read it: the voices are listed (no model is loaded, no word spoken), first those
-    # listed without starting a worker; eSpeak NG's only when none of those is the narrator.
-    with contextlib.closing(EngineDispatch()) as engine:
-        available = engine.voices(light=True)
-        try:
-            narrator = resolve_voice(cast.narrator, "narrator", book.language, available, voices)
-        except InputError:
-            available = engine.voices()
-            narrator = resolve_voice(cast.narrator, "narrator", book.language, available, voices)
+    narrator, available = book_narrator(cast.narrator, book.language, voices)
     read_by = describe_voice(narrator, available)
     hint = natural_voice_hint(cast.narrator, narrator, book.language)
     if hint:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Annotated
@@ -15,11 +14,12 @@ from audiobook.cli.shared import (
     JsonOpt,
     SourceArg,
     VoicesOpt,
+    book_narrator,
     err,
     out,
     require_explicit,
 )
-from audiobook.core.errors import InputError, from_os_error
+from audiobook.core.errors import from_os_error
 
 ThresholdOpt = Annotated[
     float | None,
@@ -44,8 +44,6 @@ def cast(
     from audiobook import engines
     from audiobook.core.config import load_cast, load_cast_file
     from audiobook.core.files import atomic_write
-    from audiobook.engines.dispatch import EngineDispatch
-    from audiobook.engines.voices import resolve_voice
     from audiobook.pipeline.cast.review import cast_file_text
     from audiobook.pipeline.cast.voices import cast_book, cast_file_path
     from audiobook.readers import read_book
@@ -53,13 +51,7 @@ def cast(
     require_explicit(voices)
     written = load_cast(voices, engines.ENGINES)
     book = read_book(source, written.split_options(voices))
-    with contextlib.closing(EngineDispatch()) as engine:
-        available = engine.voices(light=True)
-        try:
-            narrator = resolve_voice(written.narrator, "narrator", book.language, available, voices)
-        except InputError:
-            available = engine.voices()
-            narrator = resolve_voice(written.narrator, "narrator", book.language, available, voices)
+    narrator, available = book_narrator(written.narrator, book.language, voices)
     found = cast_book(book, narrator, voices, available, engines.ENGINES, threshold=threshold)
     if write:
         path = cast_file_path(voices)

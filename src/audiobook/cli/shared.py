@@ -54,3 +54,21 @@ def report_skipped(book: Any) -> None:
 def excerpt(text: str, limit: int = 70) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def book_narrator(written: Any, language: str, voices: Path) -> tuple[Any, list[Any]]:
+    """Who reads a book of LANGUAGE (voices.toml's narrator WRITTEN, made exact) and the voices
+    it was chosen among. No model is loaded and no word spoken: first the voices listed without
+    starting a worker, eSpeak NG's only when none of those is the narrator."""
+    import contextlib
+
+    from audiobook.engines.dispatch import EngineDispatch
+    from audiobook.engines.voices import resolve_voice
+
+    with contextlib.closing(EngineDispatch()) as engine:
+        available = engine.voices(light=True)
+        try:
+            return resolve_voice(written, "narrator", language, available, voices), available
+        except InputError:
+            available = engine.voices()
+            return resolve_voice(written, "narrator", language, available, voices), available

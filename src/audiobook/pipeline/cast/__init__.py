@@ -20,7 +20,7 @@ from audiobook.core.words import count_words
 from audiobook.engines.interface import VoiceInfo
 from audiobook.pipeline.cast.attribution import NARRATOR_I, Line, decide
 from audiobook.pipeline.cast.casting import Casting, cast_voices
-from audiobook.pipeline.cast.quotes import QuoteStyle, detect_style
+from audiobook.pipeline.cast.quotes import detect_style
 from audiobook.pipeline.cast.reading import (
     common_words,
     drop_common_subjects,
@@ -51,13 +51,13 @@ class CastCharacter:
 
 @dataclass
 class BookCast:
-    style: QuoteStyle
     roster: Roster
     lines: list[Line]  # every quoted part, in reading order
     threshold: float = THRESHOLD
     characters: list[CastCharacter] = field(default_factory=list)  # most lines first
     # cast.toml's genders and aliases by character, over what was found
     overrides: tuple[dict[str, str], dict[str, list[str]]] = field(default=({}, {}))
+    by_name: dict[str, CastCharacter] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.characters:
@@ -80,10 +80,6 @@ class BookCast:
         return self.roster.knows(name) or any(
             name == c.name or name in c.aliases for c in self.characters
         )
-
-    @property
-    def by_name(self) -> dict[str, CastCharacter]:
-        return {c.name: c for c in self.characters}
 
     def recount(
         self,
@@ -116,6 +112,7 @@ class BookCast:
             )
             characters.append(CastCharacter(name, names, gender, counted[name], words[name]))
         self.characters = characters
+        self.by_name = {c.name: c for c in characters}
 
     def choose_voices(
         self,
@@ -194,4 +191,4 @@ def find_cast(book: Book, threshold: float = THRESHOLD) -> BookCast:
         drop_common_subjects(chapter, roster.common)
     decide([c.turns for c in chapters], roster, named, first_person=said_i >= 3)
     lines = [line for chapter in chapters for line in chapter.lines]
-    return BookCast(style=style, roster=roster, lines=lines, threshold=threshold)
+    return BookCast(roster=roster, lines=lines, threshold=threshold)

@@ -61,7 +61,6 @@ class Line:
     how: str = ""
     confidence: float = 0.0
     tagged: str | None = None  # the speaker its own tag names ("said Jane"), if it has one
-    fixed: bool = False  # set by hand in cast.toml
 
 
 @dataclass

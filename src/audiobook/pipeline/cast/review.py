@@ -75,7 +75,6 @@ def apply_cast_file(found: BookCast, sheet: CastFile, path: Path) -> None:
         for line in matches:
             line.speaker = None if fix.speaker == NARRATOR else fix.speaker
             line.how, line.confidence = "cast.toml", 1.0
-            line.fixed = True
     found.recount(
         genders={n: c.gender for n, c in sheet.characters.items() if c.gender},
         aliases={n: list(c.aliases) for n, c in sheet.characters.items()},

@@ -39,7 +39,6 @@ class Tag:
     kind: str  # "name", "pronoun", "noun" or "first_person"
     value: str  # the name as written, the pronoun, or the noun phrase
     gender: str | None = None
-    verb: bool = True  # a verb of speaking says so (False: only a colon, or a subject before)
     to: str | None = None  # whom the tag says the line is spoken to ("said she to Charlotte")
 
 
@@ -225,7 +224,7 @@ def tag_before(narration: str) -> Tag | None:
     if tail.endswith(":") and len(clause) <= 4:
         named = read_name(clause, 0)
         if named and named[1] == len(clause):
-            return Tag("name", named[0], verb=False)  # Elizabeth: "..."
+            return Tag("name", named[0])  # Elizabeth: "..."
     if "," in clause[:-1]:  # "Rather surprised, she replied:": the last part says who
         last_part = clause[len(clause) - 1 - clause[::-1].index(",") + 1 :]
         tag, j = _speaker_at(last_part, 0)
@@ -272,13 +271,13 @@ def subject(narration: str) -> Tag | None:
         return None
     tag, j = _speaker_at(words, 0)
     if tag is not None and tag.kind != "noun" and j < len(words) and words[j][:1].islower():
-        return Tag(tag.kind, tag.value, tag.gender, verb=False)
+        return tag
     # "When they were seated, Sir John observed ...": the first name after the opening clause.
     comma = words.index(",") if "," in words[:10] else -1
     if comma > 0 and comma + 2 < len(words):
         tag, j = _speaker_at(words, comma + 1)
         if tag is not None and tag.kind == "name" and j < len(words) and words[j][:1].islower():
-            return Tag(tag.kind, tag.value, tag.gender, verb=False)
+            return tag
     return None
 
 
@@ -296,7 +295,7 @@ def reported(paragraph: str) -> Tag | None:
         return None
     clause = [w.lower() for w in words[j : j + 5]]
     if _verb_at(words, j) >= 0 or any(w in _ANSWERS for w in clause):
-        return Tag(tag.kind, tag.value, tag.gender, verb=False)
+        return tag
     return None
 
 
