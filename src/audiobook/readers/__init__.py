@@ -1,11 +1,13 @@
-"""The manuscript in: readers chosen by file type, each producing the same Book.
+"""The manuscript in: readers chosen by what a file is, each producing the same Book.
 
 text (.txt/.md, with chapter splitting in chapters.py), epub (EPUB 2 and 3) and html (one
 HTML/XHTML file), the last two sharing html_blocks (markup -> paragraphs, headings, anchors and
-what is not read aloud); each hands what it found to assemble, which makes the Book the same way
-for all (book.toml over the manuscript, the same defaults); cover checks the cover image;
-textnorm turns written text into what is said. Adding a reader is one module beside text.py and
-one entry in READERS.
+what is not read aloud); the structured ones make their chapters through document.py; each hands
+what it found to assemble, which makes the Book the same way for all (book.toml over the
+manuscript, the same defaults); cover checks the cover image; textnorm turns written text into
+what is said. sniff tells a file's format from its first bytes, so that an RTF called ".txt" is
+read as RTF and a ".docx" that is not one is refused, never spoken as markup or noise. Adding a
+reader is one module beside text.py and one entry in READERS.
 """
 
 from __future__ import annotations
@@ -16,20 +18,37 @@ from audiobook.core.book import Book
 from audiobook.core.config import SplitOptions
 from audiobook.readers import epub, html, text
 from audiobook.readers.interface import Reader
+from audiobook.readers.sniff import kind_of, refuse_unreadable, suffix_of
 
 READERS: tuple[Reader, ...] = (text.READER, epub.READER, html.READER)
 DEFAULT = text.READER  # what reads a file of any other type, and says so if it cannot
 
 
 def reader_for(source: Path) -> Reader:
-    """The reader for SOURCE: by its suffix, or for a folder by the files it holds."""
+    """The reader for SOURCE: a file's by what its bytes are (else by its name), a folder's by
+    the files it holds."""
     if source.is_dir():
-        held = {p.suffix.lower() for p in source.iterdir() if p.is_file()}
+        held = {suffix_of(p) for p in source.iterdir() if p.is_file()}
         return next((r for r in READERS if held.intersection(r.suffixes)), DEFAULT)
-    suffix = source.suffix.lower()
-    return next((r for r in READERS if suffix in r.suffixes), DEFAULT)
+    named = _by_suffix(suffix_of(source))
+    if not source.is_file():
+        return named or DEFAULT  # the reader says the file is missing
+    kind = kind_of(source)
+    if kind is None:  # plain text, or a binary format's reader refusing what is not one
+        return named or DEFAULT
+    by_content = _by_suffix(kind)
+    if by_content is not None:
+        return by_content
+    if named is not None and named is not DEFAULT:
+        return named  # XML in a file named .xhtml: its reader knows
+    refuse_unreadable(source, kind)
+    return DEFAULT
 
 
 def read_book(source: Path, options: SplitOptions | None = None) -> Book:
     """Read SOURCE with the reader for its type; bad input raises InputError."""
     return reader_for(source).read(source, options or SplitOptions())
+
+
+def _by_suffix(suffix: str) -> Reader | None:
+    return next((r for r in READERS if suffix in r.suffixes), None)

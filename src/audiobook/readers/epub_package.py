@@ -1,37 +1,26 @@
 """An EPUB's package, read as untrusted: the ZIP, its container, the OPF (metadata, manifest,
 spine, cover), the navigation (EPUB 3 nav, EPUB 2 NCX) and the landmarks or guide.
 
-An EPUB is a ZIP of XML from anywhere: nothing is extracted to disk, every member is read
-through a cap (a member that inflates beyond any book is refused however small its header claims
-it is), a file named outside the package is refused, and the package's XML is parsed by
-defusedxml, which refuses entity declarations (a "billion laughs" file); a content document that
-declares entities is refused too. Every such fault is one InputError naming the file.
+An EPUB is a ZIP of XML from anywhere, read through archive.Archive (capped members, no path
+outside the package, defusedxml); a content document that declares entities is refused too.
+Every such fault is one InputError naming the file.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeXml
-from defusedxml import DefusedXmlException
-
-from audiobook.core.errors import InputError
+from audiobook.readers.archive import ENTITY, MAX_IMAGE, Archive
+from audiobook.readers.archive import local as _local
 from audiobook.readers.html_blocks import Heading, Text, parse_html
 
-MAX_MEMBERS = 20_000
-MAX_DOCUMENT = 32 << 20  # one XHTML, OPF or NCX file: a novel's whole text is a few MB
-MAX_IMAGE = 50 << 20
-MAX_TOTAL = 512 << 20  # everything read from one EPUB
-_ENTITY = re.compile(rb"<!ENTITY", re.I)
 # Front and back matter as EPUB 3 landmarks (epub:type) and EPUB 2 guide references name it.
 MATTER = {
     "cover": "cover", "titlepage": "title page", "title-page": "title page",
@@ -66,28 +55,18 @@ class Metadata:
     description: str = ""
 
 
-def _local(tag: object) -> str:
-    return str(tag).rsplit("}", 1)[-1]
-
-
 def _children(element: Element, name: str) -> Iterator[Element]:
     return (e for e in element.iter() if _local(e.tag) == name)
 
 
-class Package:
+class Package(Archive):
     """The ZIP, its container and its OPF package document, read within bounds."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._read = 0
+        super().__init__(path, "EPUB", "export the book again as EPUB")
         self._texts: dict[str, str] = {}
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise self.error(f"not an EPUB: not a ZIP file ({exc})") from None
-        if len(self.zip.infolist()) > MAX_MEMBERS:
-            raise self.error(f"holds more than {MAX_MEMBERS:,} files: not a book")
-        if "META-INF/container.xml" not in self.zip.NameToInfo:
+        if not self.has("META-INF/container.xml"):
+            self.zip.close()
             raise self.error("not an EPUB: it has no META-INF/container.xml")
         container = self.xml("META-INF/container.xml")
         rootfile = next(_children(container, "rootfile"), None)
@@ -113,49 +92,6 @@ class Package:
     def __enter__(self) -> Package:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.zip.close()
-
-    def error(self, message: str, hint: str | None = None) -> InputError:
-        return InputError(message, path=self.path, hint=hint or "export the book again as EPUB")
-
-    def resolve(self, base: str, href: str) -> str:
-        """A member's path from an href relative to BASE; refused when it leaves the package."""
-        target = posixpath.normpath(posixpath.join(base, unquote(href.split("#", 1)[0])))
-        if target.startswith(("../", "/")) or target in ("..", "."):
-            raise self.error(f"names a file outside the book: {href!r}")
-        return target
-
-    def read(self, name: str, cap: int = MAX_DOCUMENT) -> bytes:
-        """A member's bytes, read through CAP whatever its header claims."""
-        try:
-            info = self.zip.getinfo(name)
-        except KeyError:
-            raise self.error(f"names {name!r}, which the file does not hold") from None
-        try:
-            with self.zip.open(info) as member:
-                data = member.read(cap + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError,
-                NotImplementedError) as exc:  # fmt: skip
-            raise self.error(f"{name!r} cannot be read ({exc})") from None
-        if len(data) > cap:
-            raise self.error(
-                f"{name!r} inflates to more than {cap >> 20} MB: not a book (a ZIP bomb?)"
-            )
-        self._read += len(data)
-        if self._read > MAX_TOTAL:
-            raise self.error(f"inflates to more than {MAX_TOTAL >> 20} MB: not a book")
-        return data
-
-    def xml(self, name: str) -> Element:
-        data = self.read(name)
-        try:
-            return SafeXml.fromstring(data, forbid_dtd=False)
-        except DefusedXmlException:
-            raise self.error(f"{name!r} declares XML entities, which a book never needs") from None
-        except ParseError as exc:
-            raise self.error(f"{name!r} is not well-formed XML ({exc})") from None
-
     def text(self, name: str) -> str:
         """A content document as text; the nav document, read for its toc and its landmarks,
         is decoded once and kept (only it: the book's text is not held)."""
@@ -167,7 +103,7 @@ class Package:
         return text
 
     def _decode(self, name: str, data: bytes) -> str:
-        if _ENTITY.search(data[:65536]):
+        if ENTITY.search(data[:65536]):
             raise self.error(f"{name!r} declares XML entities, which a book never needs")
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return data.decode("utf-16", "replace")

@@ -21,6 +21,7 @@ from audiobook.core.config import BOOK_FILE, SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
 from audiobook.readers.assemble import Manuscript, assemble_book, title_from_name
 from audiobook.readers.chapters import split_chapters
+from audiobook.readers.sniff import HEAD, READABLE, SAVE_AS, kind_of_bytes
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 
@@ -53,7 +54,16 @@ def read_book(source: Path, options: SplitOptions | None = None) -> Book:
     chapters: list[Chapter] = []
     skipped: list[Skipped] = []
     for path in files:
-        text = decode_text(path.read_bytes(), path)
+        data = path.read_bytes()
+        kind = kind_of_bytes(data[:HEAD])
+        if kind is not None:
+            # The text reader never speaks markup: a .txt that is RTF or HTML says so.
+            raise InputError(
+                f"this is {kind.lstrip('.').upper()}, not plain text",
+                path=path,
+                hint=f"name it *{kind} and point audiobook at it alone; it reads {READABLE}",
+            )
+        text = decode_text(data, path)
         text, gutenberg = strip_gutenberg(text, found, skipped)
         split = split_chapters(text, replace(options, front_matter=gutenberg))
         for key, value in split.metadata.items():
@@ -126,7 +136,7 @@ def decode_text(data: bytes, path: Path) -> str:
             raise InputError(
                 "this is not a text file (it holds binary data)",
                 path=path,
-                hint="export the manuscript as plain text (.txt) or Markdown (.md)",
+                hint=f"audiobook reads {READABLE}: {SAVE_AS}",
             )
         try:
             text = data.decode("utf-8")
