@@ -82,7 +82,7 @@ def test_every_reader_fills_in_what_the_manuscript_does_not_say_alike(
     path = _manuscript(tmp_path / "text", kind)
     for source in (path, path.parent):
         book = read_book(source)
-        assert (book.title, book.author, book.narrator) == ("The Lost Book", "Unknown", "Unknown")
+        assert (book.title, book.author, book.narrator) == ("The Lost Book", "Unknown", "")
         assert book.sources == (path,) and book.source == source
     (path.parent / "book.toml").write_text(
         'title = "Found"\nauthor = "A. Writer"\nnarrator = "N. Reader"\nyear = 1999\n',

@@ -65,7 +65,7 @@ class Skipped:
 class Book:
     title: str
     author: str
-    narrator: str
+    narrator: str  # "" when neither book.toml nor the manuscript names one: nothing is said
     language: str
     language_source: str  # "book.toml", "metadata", "detected" or "default"
     meta: BookMeta

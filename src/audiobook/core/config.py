@@ -110,6 +110,9 @@ class Credits(_Strict):
     closing: bool = True
     # {title}, {author} and {narrator} are filled in; the defaults are in the book's language.
     opening_text: str | None = None
+    # A book that names no narrator says nothing of one; with this, the synthetic voice that
+    # reads it is credited as its narrator (in the credits, the tags and the listener files).
+    name_voice: bool = False
     closing_text: str | None = None
 
 

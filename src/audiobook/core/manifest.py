@@ -293,7 +293,7 @@ def write_manifest(
         schema_=SCHEMA,
         title=book.title,
         author=book.author,
-        narrator=book.narrator,
+        narrator=book.narrator or None,
         language=book.language,
         voice=VoiceEntry(
             id=voice.voice,

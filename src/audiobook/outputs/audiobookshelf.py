@@ -60,7 +60,7 @@ def audiobookshelf_metadata(book: BookTags, marks: Sequence[ChapterMark]) -> str
     doc = {
         "title": book.title,
         "authors": [book.author],
-        "narrators": [book.narrator],
+        "narrators": [book.narrator] if book.narrator else [],
         "genres": [book.genre],
         "publishedYear": str(book.year) if book.year else None,
         "description": book.description,

@@ -154,7 +154,7 @@ def write_epub(book: BookContext, out: Path) -> None:
     <meta property="dcterms:modified">{modified}</meta>
     <meta property="media:duration">{clock(total)}</meta>
     {"".join(refines)}
-    <meta property="media:narrator">{e(tags.narrator)}</meta>
+    {f'<meta property="media:narrator">{e(tags.narrator)}</meta>' if tags.narrator else ""}
     <meta property="media:active-class">{ACTIVE_CLASS}</meta>
   </metadata>
   <manifest>

@@ -24,15 +24,19 @@ from audiobook.pipeline.cast import BookCast
 from audiobook.pipeline.cast.voices import voice_key
 from audiobook.pipeline.events import CastLine
 
-# Credits in the book's language; voices.toml [credits] can say anything else.
+# Credits in the book's language: the opening's narrator sentence is said only when the book
+# names a narrator. voices.toml [credits] can say anything else.
 _CREDITS = {
-    "en": ("{title}. Written by {author}. Narrated by {narrator}.", "The End."),
-    "de": ("{title}. Von {author}. Gelesen von {narrator}.", "Ende."),
-    "fr": ("{title}. De {author}. Lu par {narrator}.", "Fin."),
-    "es": ("{title}. De {author}. Narrado por {narrator}.", "Fin."),
-    "it": ("{title}. Di {author}. Letto da {narrator}.", "Fine."),
-    "nl": ("{title}. Door {author}. Voorgelezen door {narrator}.", "Einde."),
+    "en": ("{title}. Written by {author}.", " Narrated by {narrator}.", "The End."),
+    "de": ("{title}. Von {author}.", " Gelesen von {narrator}.", "Ende."),
+    "fr": ("{title}. De {author}.", " Lu par {narrator}.", "Fin."),
+    "es": ("{title}. De {author}.", " Narrado por {narrator}.", "Fin."),
+    "it": ("{title}. Di {author}.", " Letto da {narrator}.", "Fine."),
+    "nl": ("{title}. Door {author}.", " Voorgelezen door {narrator}.", "Einde."),
 }
+# A book whose last paragraph is its own "THE END" (or the closing words of its language, or
+# "Finis") is not given a second one.
+_OWN_ENDINGS = ("the end", "finis")
 
 
 @dataclass(frozen=True)
@@ -246,14 +250,23 @@ def _chapter_cast(chapter: Chapter, found: BookCast | None, voices: dict[str, Vo
 def credits(book: Book, cast: Cast) -> tuple[str, str]:
     """The opening and closing credits to read, or "" where voices.toml turns them off."""
     language = book.language.split("-")[0].lower()
-    opening_text, closing_text = _CREDITS.get(language, _CREDITS["en"])
+    written_by, narrated_by, closing_text = _CREDITS.get(language, _CREDITS["en"])
+    opening_text = written_by + (narrated_by if book.narrator else "")
     fields = {"title": book.title, "author": book.author, "narrator": book.narrator}
     opening = (cast.credits.opening_text or opening_text).format(**fields)
     closing = (cast.credits.closing_text or closing_text).format(**fields)
+    last = book.chapters[-1].paragraphs if book.chapters else ()
+    if last and _bare(last[-1].text) in (_bare(closing_text), *_OWN_ENDINGS):
+        closing = ""  # the book says it itself
     return (
         opening if cast.credits.opening else "",
         closing if cast.credits.closing else "",
     )
+
+
+def _bare(text: str) -> str:
+    """TEXT's words only, lower case: "THE END." -> "the end"."""
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def slugify(title: str, limit: int = 48) -> str:

@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,10 @@ def plan_book(
     check_voice_names(book, cast)
     _check_out_dir(out_dir)
     narrator = NarratorChosen(describe_voice(cast.narrator, available), hint, draft)
+    if not book.narrator and cast.credits.name_voice:
+        # "Kokoro af_heart (en-us, ...)" -> "Kokoro af heart": said and tagged as a name.
+        credited = narrator.voice.split(" (", 1)[0].replace("_", " ")
+        book = replace(book, narrator=credited)
     jobs = make_jobs(book, cast, found, voices)
     return BookRun(
         book, cast, out_dir, jobs, tools, narrator_wpm, force, progress, draft=draft,
