@@ -16,11 +16,16 @@ from pathlib import Path
 
 from audiobook.core.book import Book
 from audiobook.core.config import SplitOptions
-from audiobook.readers import epub, html, text
+from audiobook.readers import epub, html, mobi, text
 from audiobook.readers.interface import Reader
 from audiobook.readers.sniff import kind_of, refuse_unreadable, suffix_of
 
-READERS: tuple[Reader, ...] = (text.READER, epub.READER, html.READER)
+READERS: tuple[Reader, ...] = (
+    text.READER,
+    epub.READER,
+    html.READER,
+    mobi.READER,
+)
 DEFAULT = text.READER  # what reads a file of any other type, and says so if it cannot
 
 
