@@ -1,7 +1,8 @@
 """One manuscript in every format we read: the same three chapters and the same words.
 
 Each builder writes tests/readers/manuscript.py's book with a writer that is not our reader
-(Markdown and HTML by hand, EPUB by epub_builder, DOCX by python-docx, ...); `chapters --json`
+(text and HTML by hand, EPUB by epub_builder, MOBI and AZW3 by mobi_builder, DOCX by
+python-docx, ...); `chapters --json`
 (a separate process, as a user runs it) gives the titles and word counts, and a word-level diff
 of what will be spoken against the Markdown's shows that nothing is lost or added. A render of
 each format then passes `check` (slow tier).
@@ -25,11 +26,12 @@ from audiobook.readers.headings import heading_for
 from ..conftest import SMALL_VOICES, run_cli
 from . import manuscript as ms
 from .epub_builder import Doc, NavEntry, build_epub
+from .mobi_builder import build_mobi_book
 
 Builder = Callable[[Path], Path]  # writes the manuscript in a folder, returns its file
 WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 # The formats that know a footnote for one: it is listed as not read (notes = false).
-NOTES = {"html", "epub", "docx", "odt", "rtf", "fb2"}
+NOTES = {"html", "epub", "docx", "odt", "rtf", "fb2", "mobi", "azw3"}
 
 
 def _html_paragraphs(paragraphs: tuple[str, ...]) -> str:
@@ -98,6 +100,8 @@ BUILDERS: dict[str, Builder] = {
     "text": build_text,
     "html": build_html,
     "epub": build_epub_book,
+    "mobi": build_mobi_book,
+    "azw3": lambda folder: build_mobi_book(folder, "kf8"),
 }
 # As `chapters` shows them: "Chapter One: The Storm" is titled "The Storm" (and said whole).
 TITLES = [heading_for(c.title).title for c in ms.CHAPTERS]
