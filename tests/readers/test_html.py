@@ -93,3 +93,21 @@ def test_a_folder_with_one_html_file_is_read_by_the_html_reader(tmp_path: Path) 
     book = read_book(folder)
     assert (book.title, book.author) == ("Lamp", "B")  # book.toml over the file's own
     assert len(book.chapters) == 2
+
+
+def test_a_part_heading_above_the_chapters_is_said_with_the_next_chapter(tmp_path: Path) -> None:
+    """An <h1> part above <h2> chapters is said with the chapter after it; the book's title,
+    an <h1> too, is not a part (the opening credits say it)."""
+    prose = "<p>Words enough of a chapter to be prose and not a title page at all.</p>"
+    page = tmp_path / "book.html"
+    page.write_text(
+        "<html><head><title>The Book</title></head><body><h1>The Book</h1>"
+        f"<h1>Part One</h1><h2>The First</h2>{prose}<h2>The Second</h2>{prose}"
+        f"<h1>Part Two</h1><h2>The Third</h2>{prose}</body></html>",
+        encoding="utf-8",
+    )
+    book = read_book(page)
+    assert [c.title for c in book.chapters] == ["The First", "The Second", "The Third"]
+    spoken = [c.spoken_title for c in book.chapters]
+    assert spoken == ["Part 1. The First", "The Second", "Part 2. The Third"]
+    assert "The Book" not in " ".join(spoken)

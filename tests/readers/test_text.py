@@ -238,7 +238,7 @@ def test_bad_manuscripts_are_input_errors_naming_the_file(
 
 
 def test_folder_without_text_is_an_input_error(tmp_path: Path) -> None:
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "notes.xlsx").write_bytes(b"PK\x03\x04")
     with pytest.raises(InputError, match=r"no \.txt or \.md"):
         read_book(tmp_path)
 

@@ -16,7 +16,12 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one li
 
 SourceArg = Annotated[
     Path,
-    typer.Argument(help="The manuscript: a .txt/.md, .epub or .html file, or a folder of them."),
+    typer.Argument(
+        help=(
+            "The manuscript: a .txt/.md, .epub, .html, .docx, .odt, .rtf, .pdf, .fb2 or "
+            ".mobi/.azw3 file, or a folder that holds one."
+        )
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 VoicesOpt = Annotated[

@@ -43,7 +43,8 @@ def book_from_document(source: Path, path: Path, found: Document, options: Split
     FOUND."""
     folder = source if source.is_dir() else source.parent
     meta = load_book_meta(folder)
-    sections = document_sections(found.items, found.notes, options, found.chapter_level)
+    title = found.title or next((i.text for i in found.items if isinstance(i, Heading)), "")
+    sections = document_sections(found.items, found.notes, options, found.chapter_level, title)
     split = split_sections(sections, replace(options, front_matter=True))
     if not split.chapters:
         raise InputError(
@@ -51,7 +52,6 @@ def book_from_document(source: Path, path: Path, found: Document, options: Split
             path=path,
             hint="add text to it, or point audiobook at the manuscript",
         )
-    title = found.title or next((i.text for i in found.items if isinstance(i, Heading)), "")
     return assemble_book(
         source,
         meta,
@@ -71,28 +71,63 @@ def book_from_document(source: Path, path: Path, found: Document, options: Split
 
 
 def document_sections(
-    items: list[Item], notes: dict[str, str], options: SplitOptions, level: int | None = None
+    items: list[Item],
+    notes: dict[str, str],
+    options: SplitOptions,
+    level: int | None = None,
+    title: str = "",
 ) -> list[Section]:
     """ITEMS cut into sections at headings of the chapter LEVEL (by default the highest of
-    h1-h3 used more than once, else the highest used)."""
+    h1-h3 used more than once, else the highest used). A heading above that level is a part
+    (said with the chapter after it), unless it is the book's TITLE."""
     if level is None:
-        levels = [i.level for i in items if isinstance(i, Heading) and i.level <= 3]
-        repeated = [lv for lv in sorted(set(levels)) if levels.count(lv) > 1]
-        level = repeated[0] if repeated else min(levels, default=0)
+        level = chapter_level(items, title)
     sections: list[Section] = []
     heading: str | None = None
+    part = False
     section = SectionBlocks(notes, options.notes)
 
     def close() -> None:
         blocks = section.finish()
         blocks += [Skipped("page number", page) for page in section.pages]
-        sections.append(Section(heading, tuple(blocks)))
+        sections.append(Section(heading, tuple(blocks), part))
 
     for item in items:
         if isinstance(item, Heading) and item.level <= level:
             close()
             heading, section = item.text, SectionBlocks(notes, options.notes)
+            part = item.level < level and _bare(item.text) != _bare(title)
         else:
             section.add(item)
     close()
     return sections
+
+
+def chapter_level(items: list[Item], title: str = "") -> int:
+    """The heading level (1-3) that starts chapters: the highest used more than once, unless
+    every heading of it (the book's TITLE aside) holds headings of the next repeated level,
+    which are then the chapters and it their parts."""
+    headings = [i for i in items if isinstance(i, Heading) and i.level <= 3]
+    levels = [h.level for h in headings]
+    repeated = [lv for lv in sorted(set(levels)) if levels.count(lv) > 1]
+    if not repeated:
+        return min(levels, default=0)
+    level = repeated[0]
+    for deeper in repeated[1:]:
+        holds: dict[int, bool] = {}  # each heading of LEVEL (by position): a DEEPER one follows
+        current: int | None = None
+        for n, h in enumerate(headings):
+            if h.level <= level:
+                current = n if h.level == level and _bare(h.text) != _bare(title) else None
+                if current is not None:
+                    holds[current] = False
+            elif h.level == deeper and current is not None:
+                holds[current] = True
+        if not holds or not all(holds.values()):
+            break
+        level = deeper
+    return level
+
+
+def _bare(text: str) -> str:
+    return " ".join(text.lower().split())
