@@ -27,11 +27,12 @@ from ..conftest import SMALL_VOICES, run_cli
 from . import manuscript as ms
 from .epub_builder import Doc, NavEntry, build_epub
 from .mobi_builder import build_mobi_book
+from .pdf_builder import build_pdf_book
 
 Builder = Callable[[Path], Path]  # writes the manuscript in a folder, returns its file
 WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 # The formats that know a footnote for one: it is listed as not read (notes = false).
-NOTES = {"html", "epub", "docx", "odt", "rtf", "fb2", "mobi", "azw3"}
+NOTES = {"html", "epub", "docx", "odt", "rtf", "fb2", "mobi", "azw3", "pdf"}
 
 
 def _html_paragraphs(paragraphs: tuple[str, ...]) -> str:
@@ -101,6 +102,7 @@ BUILDERS: dict[str, Builder] = {
     "html": build_html,
     "epub": build_epub_book,
     "mobi": build_mobi_book,
+    "pdf": build_pdf_book,
     "azw3": lambda folder: build_mobi_book(folder, "kf8"),
 }
 # As `chapters` shows them: "Chapter One: The Storm" is titled "The Storm" (and said whole).
@@ -145,9 +147,8 @@ def test_every_format_gives_the_same_chapters_and_words(tmp_path: Path, kind: st
         if op != "equal"
     )
     assert changed <= TOLERANCE.get(kind, 0), difflib.unified_diff(wanted, got, lineterm="")
-    if kind != "pdf":
-        breaks = [b for c in book.chapters for b in c.blocks if isinstance(b, SceneBreak)]
-        assert len(breaks) == 1
+    breaks = [b for c in book.chapters for b in c.blocks if isinstance(b, SceneBreak)]
+    assert len(breaks) == 1
     assert ms.FOOTNOTE not in " ".join(p.text for c in book.chapters for p in c.paragraphs)
     if kind in NOTES:
         assert ms.FOOTNOTE in " ".join(s.text for s in book.skipped)
