@@ -1,5 +1,5 @@
-"""A book that names no narrator says nothing of one, anywhere; one that ends with its own
-"THE END" is not given a second."""
+"""A book that names no narrator (or no author) says nothing of one, anywhere, and never
+"Unknown"; one that ends with its own "THE END" is not given a second."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from audiobook.readers import read_book
 from .conftest import SMALL_BOOK, SMALL_META, run_cli, write_book
 
 NO_NARRATOR = "\n".join(line for line in SMALL_META.splitlines() if "narrator" not in line)
+NO_PEOPLE = "\n".join(line for line in NO_NARRATOR.splitlines() if "author" not in line)
 ENDING = SMALL_BOOK + "\nTHE END\n"
 
 
@@ -31,6 +32,10 @@ def test_without_a_narrator_the_credits_name_none(tmp_path: Path) -> None:
     opening, closing = credits(_book(tmp_path), Cast())
     assert opening == "The Harbour Book. Written by Test Author."
     assert closing == "The End."
+
+
+def test_without_an_author_or_a_narrator_the_credits_say_the_title(tmp_path: Path) -> None:
+    assert credits(_book(tmp_path, meta=NO_PEOPLE), Cast())[0] == "The Harbour Book."
 
 
 def test_the_book_s_own_the_end_is_not_said_twice(tmp_path: Path) -> None:
@@ -66,8 +71,8 @@ def _texts(folder: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_a_render_without_a_narrator_says_unknown_nowhere(tmp_path: Path) -> None:
-    write_book(tmp_path, ENDING, NO_NARRATOR)
+def test_a_render_without_author_or_narrator_says_unknown_nowhere(tmp_path: Path) -> None:
+    write_book(tmp_path, ENDING, NO_PEOPLE)
     assert (result := run_cli("render", cwd=tmp_path)).returncode == 0, result.stderr
     assert (result := run_cli("check", "audio", "--report", "report.html", cwd=tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -80,25 +85,26 @@ def test_a_render_without_a_narrator_says_unknown_nowhere(tmp_path: Path) -> Non
     assert any(name.endswith(".vtt") for name in texts) and any("!" in name for name in texts)
     for name, text in texts.items():
         assert "Unknown" not in text, name
-        assert not re.search(r"narrated by|read by|media:narrator", text, re.I), name
-    captions = " ".join(t for n, t in texts.items() if n.endswith(".vtt"))
-    assert "Written by Test Author." in captions
+        assert not re.search(r"narrated by|read by|media:narrator|written by", text, re.I), name
+        assert "dc:creator" not in text, name
     for name, text in texts.items():  # each chapter's and the book's captions, audio/ and site/
         if name.endswith(".vtt") and "THE END" in text:
             assert len(re.findall(r"\bthe end\b", text, re.I)) == 1, name  # the book's own only
 
     manifest = json.loads((tmp_path / "audio" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest.get("narrator") is None
-    assert json.loads((tmp_path / "audio" / "metadata.json").read_text())["narrators"] == []
+    assert manifest.get("narrator") is None and manifest.get("author") is None
+    about = json.loads((tmp_path / "audio" / "metadata.json").read_text())
+    assert about["narrators"] == [] and about["authors"] == []
     feed = feedparser.parse((tmp_path / "site" / "feed.xml").read_bytes())
-    assert feed.feed.get("author") == "Test Author" and not feed.bozo
+    assert feed.feed.get("author") is None and not feed.bozo and len(feed.entries) >= 3
     audio = sorted((tmp_path / "audio").glob("*.mp3")) + sorted((tmp_path / "audio").glob("*.m4b"))
     assert len(audio) >= 4
     for path in audio:
         tags = mutagen.File(path)
         assert tags is not None and tags.tags is not None
         keys = set(tags.tags.keys())
-        assert not keys & {"TCOM", "\xa9wrt"}, path  # no composer: the narrator's field
+        # No artist (the author's field) and no composer (the narrator's).
+        assert not keys & {"TPE1", "TPE2", "TCOM", "\xa9ART", "aART", "\xa9wrt"}, path
         assert "Unknown" not in " ".join(
             str(v) for v in tags.tags.values() if "APIC" not in str(type(v))
         )

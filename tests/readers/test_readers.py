@@ -77,12 +77,12 @@ def _manuscript(folder: Path, kind: str) -> Path:
 def test_every_reader_fills_in_what_the_manuscript_does_not_say_alike(
     tmp_path: Path, kind: str
 ) -> None:
-    """The file's name for a title (not "Untitled", not the folder's "text"), "Unknown" for the
-    people; book.toml over all of it."""
+    """The file's name for a title (not "Untitled", not the folder's "text"), nobody for the
+    people (no "Unknown"); book.toml over all of it."""
     path = _manuscript(tmp_path / "text", kind)
     for source in (path, path.parent):
         book = read_book(source)
-        assert (book.title, book.author, book.narrator) == ("The Lost Book", "Unknown", "")
+        assert (book.title, book.author, book.narrator) == ("The Lost Book", "", "")
         assert book.sources == (path,) and book.source == source
     (path.parent / "book.toml").write_text(
         'title = "Found"\nauthor = "A. Writer"\nnarrator = "N. Reader"\nyear = 1999\n',

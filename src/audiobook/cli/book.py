@@ -79,7 +79,7 @@ def chapters(
         return
     table = Table(
         "#", "title", "words", "est. duration", "first words",
-        title=f"{book.title} by {book.author}",
+        title=f"{book.title} by {book.author}" if book.author else book.title,
         caption=f"language {book.language} ({book.language_source}), {rate} wpm, "
         f"{book.words} words, {clock(sum(c.estimated_seconds(rate) for c in book.chapters))}; "
         f"read by {read_by}",

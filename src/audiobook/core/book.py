@@ -64,7 +64,7 @@ class Skipped:
 @dataclass(frozen=True)
 class Book:
     title: str
-    author: str
+    author: str  # "" when neither book.toml nor the manuscript names one, as for the narrator
     narrator: str  # "" when neither book.toml nor the manuscript names one: nothing is said
     language: str
     language_source: str  # "book.toml", "metadata", "detected" or "default"

@@ -292,7 +292,7 @@ def write_manifest(
     manifest = Manifest(
         schema_=SCHEMA,
         title=book.title,
-        author=book.author,
+        author=book.author or None,
         narrator=book.narrator or None,
         language=book.language,
         voice=VoiceEntry(

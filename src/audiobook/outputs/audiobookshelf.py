@@ -59,7 +59,7 @@ def audiobookshelf_metadata(book: BookTags, marks: Sequence[ChapterMark]) -> str
     """metadata.json as Audiobookshelf reads it: chapters in seconds from the book's start."""
     doc = {
         "title": book.title,
-        "authors": [book.author],
+        "authors": [book.author] if book.author else [],
         "narrators": [book.narrator] if book.narrator else [],
         "genres": [book.genre],
         "publishedYear": str(book.year) if book.year else None,

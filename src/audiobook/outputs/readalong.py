@@ -149,7 +149,7 @@ def write_epub(book: BookContext, out: Path) -> None:
   <metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
     <dc:identifier id="uid">{identifier}</dc:identifier>
     <dc:title>{e(tags.title)}</dc:title>
-    <dc:creator>{e(tags.author)}</dc:creator>
+    {f"<dc:creator>{e(tags.author)}</dc:creator>" if tags.author else ""}
     <dc:language>{e(language)}</dc:language>
     <meta property="dcterms:modified">{modified}</meta>
     <meta property="media:duration">{clock(total)}</meta>

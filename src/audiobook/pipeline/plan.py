@@ -24,15 +24,15 @@ from audiobook.pipeline.cast import BookCast
 from audiobook.pipeline.cast.voices import voice_key
 from audiobook.pipeline.events import CastLine
 
-# Credits in the book's language: the opening's narrator sentence is said only when the book
-# names a narrator. voices.toml [credits] can say anything else.
+# Credits in the book's language: the author's and the narrator's sentences are said only when
+# the book names them. voices.toml [credits] can say anything else.
 _CREDITS = {
-    "en": ("{title}. Written by {author}.", " Narrated by {narrator}.", "The End."),
-    "de": ("{title}. Von {author}.", " Gelesen von {narrator}.", "Ende."),
-    "fr": ("{title}. De {author}.", " Lu par {narrator}.", "Fin."),
-    "es": ("{title}. De {author}.", " Narrado por {narrator}.", "Fin."),
-    "it": ("{title}. Di {author}.", " Letto da {narrator}.", "Fine."),
-    "nl": ("{title}. Door {author}.", " Voorgelezen door {narrator}.", "Einde."),
+    "en": (" Written by {author}.", " Narrated by {narrator}.", "The End."),
+    "de": (" Von {author}.", " Gelesen von {narrator}.", "Ende."),
+    "fr": (" De {author}.", " Lu par {narrator}.", "Fin."),
+    "es": (" De {author}.", " Narrado por {narrator}.", "Fin."),
+    "it": (" Di {author}.", " Letto da {narrator}.", "Fine."),
+    "nl": (" Door {author}.", " Voorgelezen door {narrator}.", "Einde."),
 }
 # A book whose last paragraph is its own "THE END" (or the closing words of its language, or
 # "Finis") is not given a second one.
@@ -251,7 +251,11 @@ def credits(book: Book, cast: Cast) -> tuple[str, str]:
     """The opening and closing credits to read, or "" where voices.toml turns them off."""
     language = book.language.split("-")[0].lower()
     written_by, narrated_by, closing_text = _CREDITS.get(language, _CREDITS["en"])
-    opening_text = written_by + (narrated_by if book.narrator else "")
+    opening_text = (
+        "{title}."
+        + (written_by if book.author else "")
+        + (narrated_by if book.narrator else "")
+    )
     fields = {"title": book.title, "author": book.author, "narrator": book.narrator}
     opening = (cast.credits.opening_text or opening_text).format(**fields)
     closing = (cast.credits.closing_text or closing_text).format(**fields)

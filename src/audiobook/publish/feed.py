@@ -219,7 +219,8 @@ def podcast_feed(book: FeedBook, chapters: Sequence[FeedChapter]) -> bytes:
     fg.generator("audiobook")
     fg.lastBuildDate(book.published)
     fg.pubDate(book.published)
-    fg.podcast.itunes_author(author)
+    if author:
+        fg.podcast.itunes_author(author)
     fg.podcast.itunes_category({"cat": "Arts", "sub": "Books"})
     fg.podcast.itunes_type("serial")
     fg.itunes_fix.explicit(False)

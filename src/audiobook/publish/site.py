@@ -182,7 +182,7 @@ def _site_book(folder: Path, url: str) -> SiteBook:
     whole_book = m4b or mp3
     return SiteBook(
         title=manifest.title or folder.name,
-        author=manifest.author or "Unknown",
+        author=manifest.author or "",
         narrator=manifest.narrator or "",
         description=str(about.get("description") or ""),
         language=manifest.language or "en",

@@ -4,8 +4,8 @@ A reader finds the chapters, what it did not read, and what the manuscript says 
 Gutenberg header's Title line, an EPUB's metadata, an HTML <title>); `assemble_book` makes the
 Book from that and book.toml, so that every reader fills in what is missing the same way: book.toml
 first, then the manuscript, then the name of the manuscript's file (of its folder when the text
-is several files), "Unknown" for an author no one names (a narrator no one names is none: nothing
-is said of one); the language declared, else
+is several files); an author or narrator no one names is none (nothing is said of them, no
+"Unknown"); the language declared, else
 detected; the cover beside the manuscript, else its own.
 """
 
@@ -23,7 +23,6 @@ from audiobook.readers.cover import prepare_cover, read_cover
 from audiobook.readers.language import detect_language
 
 COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png")
-UNKNOWN = "Unknown"  # an author that neither book.toml nor the manuscript names
 _LANGUAGE_NAMES = {
     "english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it",
     "portuguese": "pt", "dutch": "nl", "swedish": "sv", "danish": "da", "norwegian": "nb",
@@ -66,7 +65,7 @@ def assemble_book(source: Path, meta: BookMeta, found: Manuscript) -> Book:
     named_after = found.sources[0] if len(found.sources) == 1 else source
     return Book(
         title=meta.title or found.title or title_from_name(named_after),
-        author=meta.author or found.author or UNKNOWN,
+        author=meta.author or found.author,
         narrator=meta.narrator or found.narrator,
         language=language,
         language_source=language_source,
