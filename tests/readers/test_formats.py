@@ -27,6 +27,7 @@ from ..conftest import SMALL_VOICES, run_cli
 from . import manuscript as ms
 from .epub_builder import Doc, NavEntry, build_epub
 from .mobi_builder import build_mobi_book
+from .office_builder import docx_manuscript, odt_manuscript
 from .pdf_builder import build_pdf_book
 
 Builder = Callable[[Path], Path]  # writes the manuscript in a folder, returns its file
@@ -103,6 +104,8 @@ BUILDERS: dict[str, Builder] = {
     "epub": build_epub_book,
     "mobi": build_mobi_book,
     "pdf": build_pdf_book,
+    "docx": lambda folder: docx_manuscript(folder / "book.docx"),
+    "odt": lambda folder: odt_manuscript(folder / "book.odt"),
     "azw3": lambda folder: build_mobi_book(folder, "kf8"),
 }
 # As `chapters` shows them: "Chapter One: The Storm" is titled "The Storm" (and said whole).

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from audiobook.core.book import Book
 from audiobook.core.config import SplitOptions
-from audiobook.readers import epub, html, mobi, pdf, text
+from audiobook.readers import docx, epub, html, mobi, odt, pdf, text
 from audiobook.readers.interface import Reader
 from audiobook.readers.sniff import kind_of, refuse_unreadable, suffix_of
 
@@ -24,6 +24,8 @@ READERS: tuple[Reader, ...] = (
     text.READER,
     epub.READER,
     html.READER,
+    docx.READER,
+    odt.READER,
     pdf.READER,
     mobi.READER,
 )
