@@ -118,3 +118,13 @@ def test_a_text_folder_refuses_a_file_that_is_markup(tmp_path: Path) -> None:
     assert reader_for(folder) is text.READER
     with pytest.raises(InputError, match=r"02\.txt: this is RTF, not plain text; name it \*\.rtf"):
         read_book(folder)
+
+
+def test_a_password_protected_docx_says_so(tmp_path: Path) -> None:
+    """Word saves a DOCX with a password as an OLE2 file holding an "EncryptedPackage"."""
+    path = tmp_path / "book.docx"
+    directory = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\0")
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1016 + directory + b"\0" * 512)
+    with pytest.raises(InputError, match="password-protected") as error:
+        read_book(path)
+    assert "\n" not in str(error.value) and str(path) in str(error.value)

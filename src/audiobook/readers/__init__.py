@@ -18,7 +18,7 @@ from audiobook.core.book import Book
 from audiobook.core.config import SplitOptions
 from audiobook.readers import docx, epub, html, mobi, odt, pdf, text
 from audiobook.readers.interface import Reader
-from audiobook.readers.sniff import kind_of, refuse_unreadable, suffix_of
+from audiobook.readers.sniff import FOREIGN, kind_of, refuse_unreadable, suffix_of
 
 READERS: tuple[Reader, ...] = (
     text.READER,
@@ -47,10 +47,9 @@ def reader_for(source: Path) -> Reader:
     by_content = _by_suffix(kind)
     if by_content is not None:
         return by_content
-    if named is not None and named is not DEFAULT:
-        return named  # XML in a file named .xhtml: its reader knows
-    refuse_unreadable(source, kind)
-    return DEFAULT
+    if kind in FOREIGN or named is None or named is DEFAULT:
+        refuse_unreadable(source, kind)
+    return named or DEFAULT  # XML in a file named .xhtml, a ZIP named .docx: its reader knows
 
 
 def read_book(source: Path, options: SplitOptions | None = None) -> Book:

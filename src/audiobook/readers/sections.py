@@ -83,7 +83,9 @@ def chapters_of(
     heading with no text of its own said with the next chapter, and with front matter (a
     Gutenberg text, an EPUB) the sections before the first prose skipped as its title page."""
     chapters: list[Chapter] = []
-    pending = ""  # spoken titles of headings with no text of their own (a part title)
+    # Spoken titles of headings with no text of their own (a part title); a list, since a
+    # manuscript of 100,000 bare headings made the string's growth quadratic.
+    pending: list[str] = []
     seen_prose = False
     for heading, body in sections:
         for item in body:
@@ -99,19 +101,20 @@ def chapters_of(
             continue
         seen_prose = True
         if not count_words(text):
-            pending = f"{pending} {spoken}.".strip() if spoken else pending
+            if spoken:
+                pending.append(f"{spoken}.")
             continue
         title = heading.title if heading else "Opening"
-        spoken = f"{pending} {spoken}".strip() if pending else spoken
-        pending = ""
+        spoken = " ".join([*pending, spoken]).strip() if pending else spoken
+        pending = []
         chapters.append(Chapter(len(chapters) + 1, title, _trim_breaks(blocks), spoken))
     if pending:  # a heading with nothing after it at the very end: say it with the last chapter
         if chapters:
             last = chapters[-1]
-            closing = (*last.blocks, Paragraph(pending))
+            closing = (*last.blocks, Paragraph(" ".join(pending)))
             chapters[-1] = replace(last, blocks=closing)
         else:
-            split.skipped.append(Skipped("heading without text", pending))
+            split.skipped.append(Skipped("heading without text", " ".join(pending)))
     return chapters
 
 

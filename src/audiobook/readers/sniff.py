@@ -25,6 +25,8 @@ UNREADABLE = {
     ".image": "an image, not a manuscript",
     ".audio": "audio, not a manuscript",
 }
+# What no name makes a manuscript: refused whatever the file is called.
+FOREIGN = frozenset({".doc", ".image", ".audio"})
 _HTML = re.compile(
     rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)", re.I | re.S
 )
@@ -105,10 +107,29 @@ def _zip_kind(path: Path) -> str:
     return ".zip"
 
 
+# An Office document saved with a password is an OLE2 file holding this stream, whatever its name.
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
 def refuse_unreadable(path: Path, kind: str) -> None:
     """A one-line error for a format we know and do not read."""
+    if kind == ".doc" and _encrypted_office(path):
+        raise InputError(
+            "is password-protected (an encrypted Office document)",
+            path=path,
+            hint="save it again without a password, as DOCX, EPUB or HTML",
+        )
     what = UNREADABLE.get(kind)
     if what is not None:
         raise InputError(
             f"this is {what}", path=path, hint=f"audiobook reads {READABLE}: {SAVE_AS}"
         )
+
+
+def _encrypted_office(path: Path) -> bool:
+    """Whether the OLE2 file PATH holds an encrypted OOXML package (its directory names it)."""
+    try:
+        with path.open("rb") as fh:
+            return _ENCRYPTED in fh.read(4 << 20)
+    except OSError:
+        return False
