@@ -16,7 +16,7 @@ from pathlib import Path
 
 from audiobook.core.book import Book
 from audiobook.core.config import SplitOptions
-from audiobook.readers import docx, epub, html, mobi, odt, pdf, text
+from audiobook.readers import docx, epub, fb2, html, mobi, odt, pdf, rtf, text
 from audiobook.readers.interface import Reader
 from audiobook.readers.sniff import FOREIGN, kind_of, refuse_unreadable, suffix_of
 
@@ -26,7 +26,9 @@ READERS: tuple[Reader, ...] = (
     html.READER,
     docx.READER,
     odt.READER,
+    rtf.READER,
     pdf.READER,
+    fb2.READER,
     mobi.READER,
 )
 DEFAULT = text.READER  # what reads a file of any other type, and says so if it cannot
