@@ -10,7 +10,7 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
-from .conftest import run_cli
+from .conftest import SMALL_VOICES, run_cli
 from .readers.epub_builder import Doc, NavEntry, build_epub
 from .readers.test_epub import PROSE, cover_png
 
@@ -38,6 +38,7 @@ def test_an_epub_renders_and_passes_check_with_its_cover(tmp_path: Path) -> None
     ]
     nav = [NavEntry("Chapter One", "one.xhtml"), NavEntry("Chapter Two", "two.xhtml")]
     build_epub(tmp_path / "harbour.epub", docs, nav, title="The Harbour", cover=cover)
+    (tmp_path / "voices.toml").write_text(SMALL_VOICES, encoding="utf-8")  # eSpeak NG: quick
     result = run_cli("render", "harbour.epub", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
