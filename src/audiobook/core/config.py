@@ -123,8 +123,8 @@ class Chapters(_Strict):
     skip: list[int | str] = Field(default_factory=list, description="chapter numbers or titles")
     target_words: int = Field(5000, ge=200, le=100_000, description="without headings")
     max_minutes: float = Field(120.0, gt=1, le=1440, description="longer chapters become parts")
-    notes: bool = Field(False, description="read notes at the end of their chapter (EPUB, HTML)")
-    alt_text: bool = Field(False, description="read images' alt text (EPUB, HTML)")
+    notes: bool = Field(False, description="read notes at the end of their chapter")
+    alt_text: bool = Field(False, description="read images' alt text")
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,8 @@ class SplitOptions:
     max_minutes: float = 120.0  # longer chapters are split into parts
     rate_wpm: int = ESTIMATED_WPM
     front_matter: bool = False  # the text has a title page before its first heading (Gutenberg)
-    notes: bool = False  # read footnotes and endnotes at the end of their chapter (EPUB, HTML)
-    alt_text: bool = False  # read images' alt text (EPUB, HTML)
+    notes: bool = False  # read footnotes and endnotes at the end of their chapter (not plain text)
+    alt_text: bool = False  # read images' alt text (EPUB, HTML, DOCX, ODT, MOBI, FB2)
 
 
 @dataclass(frozen=True)
