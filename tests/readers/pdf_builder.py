@@ -250,6 +250,46 @@ def build_pdf_book(folder: Path) -> Path:
     return build_pdf(folder / "book.pdf").path
 
 
+def build_plain_pdf(path: Path, *, space_after: float = 0.0, wrap_spaces: bool = True) -> Path:
+    """The manuscript as Writer exports it: one ragged-right column, no indents, SPACE_AFTER
+    each paragraph, title and headings bold but of the body's size, chapters running on, an
+    outline, the footnote body-sized; WRAP_SPACES: a space drawn where a line wraps."""
+    c = Canvas(str(path), pagesize=(300.0, 300.0), lang=ms.LANGUAGE, invariant=1)
+    c.setTitle(ms.TITLE)
+    c.setAuthor(ms.AUTHOR)
+    y = 300.0 - MARGIN - BODY[1]
+
+    def draw(text: str, font: str = BODY[0], note: str = "", x: float = MARGIN) -> None:
+        nonlocal y
+        if y < MARGIN + 4 * LEADING:  # room for the footnote
+            c.showPage()
+            y = 300.0 - MARGIN - BODY[1]
+        if text in {chapter.title for chapter in ms.CHAPTERS}:  # the outline leads here
+            c.bookmarkHorizontalAbsolute(text, top=y + BODY[1], left=MARGIN)
+            c.addOutlineEntry(text, text, level=0)
+        c.setFont(font, BODY[1])
+        c.drawString(x, y, text)
+        if note:
+            c.setFont(BODY[0], 6.0)
+            c.drawString(x + stringWidth(text.rstrip(), font, BODY[1]) + 0.5, y + 4.0, note)
+            c.setFont(*BODY)
+            c.drawString(MARGIN, MARGIN, f"{note} {ms.FOOTNOTE}")
+        y -= LEADING
+
+    draw(ms.TITLE, "Times-Bold")
+    for chapter in ms.CHAPTERS:
+        draw(chapter.title, "Times-Bold")
+        for paragraph in chapter.paragraphs:
+            lines = _wrap(_words(paragraph), 300.0 - 2 * MARGIN, BODY[1], False)[0]
+            for k, line in enumerate(lines):
+                text, end = " ".join(w.text for w in line), " " * wrap_spaces * (k < len(lines) - 1)
+                x = (300.0 - stringWidth(text, *BODY)) / 2 if text == ms.SCENE_BREAK else MARGIN
+                draw(text + end, note=line[-1].note, x=x)
+            y -= space_after
+    c.save()
+    return path
+
+
 def build_scanned(path: Path, pages: int = 2) -> Path:
     """Pages that are only images, as a scanner makes them: no text layer at all."""
     from PIL import Image
@@ -282,11 +322,8 @@ def _pdf(objects: list[bytes], root: int = 1, xref: bool = True) -> bytes:
         out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     else:
         out += b"xref\n0 9\nthis is not a cross-reference table\n"
-    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        root,
-        start,
-    )
+    size = len(objects) + 1
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, start)
     return bytes(out)
 
 

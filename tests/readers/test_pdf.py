@@ -20,11 +20,12 @@ from audiobook.core.errors import InputError
 from audiobook.readers import read_book
 from audiobook.readers.headings import heading_for
 from audiobook.readers.pdf_layout import Page, Run, lay_out
+from audiobook.readers.pdf_structure import Outline, build_items
 from audiobook.readers.pdf_text import _join
 
 from ..conftest import run_cli
 from . import manuscript as ms
-from .pdf_builder import build_pdf, build_scanned, hostile
+from .pdf_builder import build_pdf, build_plain_pdf, build_scanned, hostile
 
 pytest.importorskip("reportlab")
 
@@ -110,6 +111,49 @@ def test_no_large_headings_goes_the_text_readers_way(tmp_path: Path) -> None:
     book = read_book(made.path)
     assert [c.title for c in book.chapters] == TITLES
     assert _changed(_spoken(book), _expected()) <= 2
+
+
+@pytest.mark.parametrize(
+    ("space_after", "wrap_spaces", "breaks"),
+    [(0.0, True, True), (6.0, False, True), (0.0, False, False)],
+    ids=["spaces-at-wraps", "space-after", "nothing-between"],
+)
+def test_a_word_processors_page_reads_as_the_manuscript(
+    tmp_path: Path, space_after: float, wrap_spaces: bool, breaks: bool
+) -> None:
+    """As LibreOffice Writer exports a manuscript: one ragged-right column without indents,
+    chapters running on, headings bold but of the body's size, an outline. Paragraphs part
+    where a space is drawn at the end of the lines that wrap (Writer's way), or at space after
+    them; with neither, where the next line's first word would have fit (not always: the
+    chapters and words are right all the same)."""
+    path = build_plain_pdf(tmp_path / "book.pdf", space_after=space_after, wrap_spaces=wrap_spaces)
+    book = read_book(path)
+    assert [c.title for c in book.chapters] == TITLES and book.title == ms.TITLE
+    assert _changed(_spoken(book), _expected()) == 0
+    assert [b for b in book.chapters[0].blocks if isinstance(b, SceneBreak)]
+    assert {s.reason: s.text for s in book.skipped}["footnote"] == ms.FOOTNOTE
+    if breaks:
+        assert [len(c.paragraphs) for c in book.chapters] == [
+            len([p for p in c.paragraphs if p != ms.SCENE_BREAK]) for c in ms.CHAPTERS
+        ]
+
+
+def test_the_outline_parts_headings_set_as_the_body_from_the_text() -> None:
+    """Headings the outline names, on lines like the text's (as full, as close): each is a
+    paragraph of its own and a chapter, two on a page."""
+    texts = ["The Keeper", "Chapter One", "the first words of one", "and more of them here"]
+    texts += ["Chapter Two", "the second chapter's words", "and the end of them."]
+    runs = [_run(40, 40 + 12 * i, text, width=200.0) for i, text in enumerate(texts)]
+    laid = lay_out([Page(1, 300, 400, runs)])
+    outline = [Outline(0, "Chapter One", 1, 40.0, 345.0), Outline(0, "Chapter Two", 1, 40.0, 297.0)]
+    built = build_items(laid, {1: 400.0}, outline, "The Keeper")
+    assert [(type(i).__name__, getattr(i, "text", "")) for i in built.items] == [
+        ("Text", "The Keeper"),
+        ("Heading", "Chapter One"),
+        ("Text", "the first words of one and more of them here"),
+        ("Heading", "Chapter Two"),
+        ("Text", "the second chapter's words and the end of them."),
+    ]
 
 
 # --- pieces ---------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ It prints JSON lines: first the document (page count, Info metadata, language, o
 one line per page, then "end"; or an "error" line. A page is its size and its runs: characters
 in the order PDFium gives them (the content stream's, with PDFium's word spaces), cut wherever
 the line, the size or the baseline changes or a wide gap opens (a column's gutter), each
-`[left, top, right, bottom, size, rotated, text]` in points from the page's top left. The
+`[left, top, right, bottom, size, rotated, text]` in points from the page's top left; a run's
+text ends in a space where the file itself draws one at the line's end. The
 layout (columns, lines, paragraphs) is pdf_layout.py's, in the parent.
 """
 
@@ -193,6 +194,10 @@ def _runs(textpage: pdfium.PdfTextPage, count: int, height: float) -> list[list[
                 chars.append(char)  # its box says nothing of where the next word starts
             continue
         if char == "\r" or char == "\n":
+            # A space the file draws at a line's end says the line wraps within its paragraph
+            # (LibreOffice draws one): it stays in the run. One PDFium makes up goes.
+            if chars and chars[-1] == " " and raw.FPDFText_IsGenerated(tp, i - 1):
+                chars.pop()
             close()
             continue
         loose(tp, i, at)

@@ -11,7 +11,8 @@ its layout, so it is read from the places the text sits:
   of it, side by side; a run that crosses it (a heading over both columns) cuts the page into
   bands, read in turn, each column of a band top to bottom, left column first;
 - a line is the runs of one column that share a height; a small raised number in it is a note
-  reference.
+  reference; a space drawn at its end (LibreOffice draws one where a line wraps) is kept as a
+  mark that the paragraph goes on.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class Line:
     column: tuple[float, float]  # the left and right edges of its column on the page
     first: bool = False  # the first line of its column (or band): no gap above it to measure
     refs: tuple[str, ...] = ()  # note markers in it ("1", "*")
+    open_end: bool = False  # the file draws a space at its end: it wraps (LibreOffice's mark)
+    alone: int = 0  # a heading the outline names (its entry's number): a paragraph of its own
 
 
 @dataclass
@@ -299,4 +302,5 @@ def _line(number: int, row: list[Run], column: tuple[float, float], first: bool)
         column=column,
         first=first,
         refs=tuple(refs),
+        open_end=last is not None and last.text.endswith(" ") and not last.text.isspace(),
     )

@@ -4,7 +4,9 @@ chapter.
 
 - From the outline (bookmarks): each entry starts a chapter at its title as printed on its page
   (which is then not read twice), else where its destination points (the column and height),
-  else at the top of its page; its depth is the heading's level.
+  else at the top of its page; its depth is the heading's level. A title printed as the body
+  is (a manuscript's headings, bold or not, several to a page) is found by its words on the
+  entry's page, and made a paragraph of its own before the lines become paragraphs.
 - Without one: paragraphs set at least HEADING times the body size, short (three lines, 25
   words) and standing alone; each size a level, the largest first; a heading set over two
   lines (each centred) is one.
@@ -49,6 +51,8 @@ def build_items(laid: Laid, heights: dict[int, float], outline: list[Outline], t
     """LAID's lines as items; headings from OUTLINE when it has two or more entries that lead
     to the text, else by size; a first heading that is the book's TITLE (or, without one,
     looks it) is not a chapter."""
+    if len(outline) >= 2:
+        _mark_outline(laid, outline, heights)
     paras, notes, footnotes = paragraphs(laid, heights)
     placed = _place_outline(paras, outline, heights, laid.body_size) if len(outline) >= 2 else None
     if placed is None or sum(isinstance(i, Heading) for i, _ in placed) < 2:
@@ -156,6 +160,39 @@ def _place_outline(
     return placed
 
 
+def _mark_outline(laid: Laid, outline: list[Outline], heights: dict[int, float]) -> None:
+    """Marks the lines (one to three, in a row) on each entry's page that say its title, the
+    ones nearest below where it points, when they are set as the body is: each such heading is
+    then a paragraph of its own, with nothing else to tell it from the text around it. (A
+    larger heading is one by its size, and may say more than the entry: "Chapter Two:" over
+    "The Light".)"""
+    by_page: dict[int, list[int]] = {}
+    for n, line in enumerate(laid.lines):
+        if abs(line.size - laid.body_size) < 0.5:
+            by_page.setdefault(line.page, []).append(n)
+    for number, entry in enumerate(outline, start=1):
+        key = _key(entry.title)
+        top = heights[entry.page] - entry.y if entry.y is not None and entry.page in heights else 0
+        found: list[tuple[bool, int, int]] = []  # (above where it points, first, last line)
+        # On its page, else at the top of the next (it points at the foot of the one before).
+        here = by_page.get(entry.page, []) + by_page.get(entry.page + 1, [])[:HEADING_LINES]
+        for k, first in enumerate(here if key else []):
+            joined = ""
+            for off, last in enumerate(here[k : k + HEADING_LINES]):
+                if last != first + off:  # lines in a row, none of another size between
+                    break
+                joined += _key(laid.lines[last].text)
+                if joined == key:
+                    found.append((laid.lines[first].top < top - 2, first, last))
+                if not key.startswith(joined):
+                    break
+        free = [f for f in found if not any(laid.lines[i].alone for i in range(f[1], f[2] + 1))]
+        if free:
+            _, first, last = min(free)  # the first at or below its destination, else the first
+            for i in range(first, last + 1):
+                laid.lines[i].alone = number
+
+
 def _target(
     paras: list[Para], entry: Outline, heights: dict[int, float], body: float
 ) -> tuple[int, int, bool] | None:
@@ -163,7 +200,8 @@ def _target(
     heading printed there, whether they say the entry's title)."""
     on_page = [i for i, p in enumerate(paras) if p.page == entry.page]
     key = _key(entry.title)
-    for i in on_page:
+    after = [i for i, p in enumerate(paras) if p.page == entry.page + 1][:1]
+    for i in on_page + after:  # on its page, or first on the next (see _mark_outline)
         joined = ""
         for n in range(i, min(i + 3, len(paras))):
             joined += _key(paras[n].text)

@@ -1,16 +1,22 @@
 """A PDF's lines (pdf_layout.py) as paragraphs and footnotes.
 
 - Paragraphs: a new one starts at a gap wider than the lines' own, at an indented first line, at
-  a change of size, after a last line that stops short ending a sentence, and around a scene
-  break; a paragraph goes on over a column or page break unless one of those says so. A blank
-  line's worth of extra space between paragraphs is a scene break.
+  a change of size, after a last line that stops short ending a sentence, after a line the next
+  line's first word would have fit on (ragged text with neither indents nor space between
+  paragraphs, as word processors set it), and around a scene break; a paragraph goes on over a
+  column or page break unless one of those says so. Where the file draws a space at the end of
+  each line that wraps (LibreOffice Writer does), a line without one ends its paragraph. A
+  blank line's worth of extra space between paragraphs is a scene break. A heading the outline
+  names (pdf_structure.py) is a paragraph of its own.
 - A word hyphenated over a line break is joined ("extra-" + "ordinary" -> "extraordinary") when
   the next line goes on in lower case, unless the document writes the word with its hyphen
   elsewhere and never without ("well-" + "known" stays "well-known" if "well-known" is in it).
   A compound split at its own hyphen and written nowhere else is joined: rare, and the cost of a
   wrong guess is one odd word, while not joining would break every hyphenated word.
-- Footnotes: the small lines that end a column (or the page) and start with a marker; a small
-  raised number in the text is the reference to the footnote of that marker on its page.
+- Footnotes: the small lines that end a column (or the page) and start with a marker, or lines
+  set as the body is, well apart below it, that start with a marker raised in the page's text;
+  a small raised number in the text is the reference to the footnote of that marker on its
+  page.
 """
 
 from __future__ import annotations
@@ -26,8 +32,20 @@ from audiobook.readers.sections import SCENE_BREAK
 SMALL = 0.9  # footnotes are set at most this large
 _ENDS = tuple('.!?…:;")]\u201d\u2019')  # what ends a sentence, closing quotes too
 _HYPHENS = ("-", "\u2010", "\u00ad")
+_QUOTE_ENDS = re.compile(r"[.!?…][\"”]$")
+_WRAPS = (*_HYPHENS, "\u2013", "\u2014", "/")  # a line may wrap after these without a space
 _NOTE_START = re.compile(r"^(\d{1,3}|[*†‡§¶]{1,3})[.)]?\s+\S")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Measures:
+    """What paragraph breaks are measured against, for a whole document."""
+
+    usual: float  # the gap between two lines of one paragraph
+    justified: set[tuple[int, tuple[float, float]]]  # (page, column)s set justified
+    marked: bool  # a space is drawn at the end of each line that wraps (LibreOffice's PDFs)
+    body: float  # the body text's size
 
 
 @dataclass
@@ -79,6 +97,8 @@ def _footnotes(
         end = len(here)
         while end > 0 and here[end - 1].size <= SMALL * body:
             end -= 1
+        if end == len(here):
+            end = _same_size_notes(here, lines)
         block = here[end:]
         if not block or block[0].top < 0.5 * heights.get(page, 1e9) or not _note_start(block[0]):
             kept += here
@@ -88,6 +108,21 @@ def _footnotes(
             notes[f"p{page}-{marker}"] = text
             found.append((page, text))
     return kept, notes, found
+
+
+def _same_size_notes(here: list[Line], lines: list[Line]) -> int:
+    """Where the footnotes set as large as the body start in HERE (a column), else its end:
+    the last line in it that starts with a marker the page's text raises as a reference,
+    apart from the text above by more than two lines' space (a footnote style that sets no
+    smaller size: a manuscript's)."""
+    page = here[0].page
+    raised = {ref for line in lines if line.page == page for ref in line.refs}
+    for n in range(len(here) - 1, 0, -1):
+        start = _NOTE_START.match(here[n].text)
+        gap = here[n].top - here[n - 1].bottom
+        if start and start[1] in raised and gap > 2 * (here[n].bottom - here[n].top):
+            return n
+    return len(here)
 
 
 def _split_notes(block: list[Line]) -> list[tuple[str, str]]:
@@ -121,12 +156,11 @@ def _paragraphs(lines: list[Line], body: float) -> list[Para]:
         and abs(a.size - body) < 0.5
         and abs(b.size - body) < 0.5
     ]
-    usual = _line_gap(gaps, body)
-    justified = _justified(lines)
+    measures = _Measures(_line_gap(gaps, body), _justified(lines), _marks_wraps(lines, body), body)
     paras: list[Para] = []
     for i, line in enumerate(lines):
         prev = lines[i - 1] if i else None
-        if prev is None or _breaks(prev, line, usual, justified):
+        if prev is None or _breaks(prev, line, measures):
             paras.append(Para([line]))
             # A blank line's worth of extra space between two paragraphs of the body, in a
             # column: a scene break set as space (as LibreOffice draws a rule, which has no text).
@@ -136,7 +170,7 @@ def _paragraphs(lines: list[Line], body: float) -> list[Para]:
                 and prev.page == line.page
                 and abs(prev.size - body) < 0.5
                 and abs(line.size - body) < 0.5
-                and line.top - prev.bottom - usual > 1.5 * body
+                and line.top - prev.bottom - measures.usual > 1.5 * body
             )
         else:
             paras[-1].lines.append(line)
@@ -166,25 +200,67 @@ def _justified(lines: list[Line]) -> set[tuple[int, tuple[float, float]]]:
     return {key for key, n in total.items() if n >= 3 and full[key] >= 0.5 * n}
 
 
-def _breaks(
-    a: Line, b: Line, usual: float, justified: set[tuple[int, tuple[float, float]]]
-) -> bool:
+def _marks_wraps(lines: list[Line], body: float) -> bool:
+    """Whether the file draws a space at the end of the lines that wrap (LibreOffice does): it
+    does at most of the lines that a line in lower case follows in the body (surely one
+    paragraph), twice or more."""
+    wraps = [
+        a.open_end
+        for a, b in pairwise(lines)
+        if abs(a.size - body) < 0.5
+        and abs(b.size - body) < 0.5
+        and b.text[:1].islower()
+        and not a.text.endswith(_WRAPS)
+    ]
+    return sum(wraps) >= 2 and sum(wraps) >= 0.8 * len(wraps)
+
+
+def _breaks(a: Line, b: Line, measures: _Measures) -> bool:
     """Whether line B starts a paragraph after line A."""
+    if a.alone or b.alone:  # a heading the outline names: its lines, and only they
+        return a.alone != b.alone
     size = min(a.size, b.size)
     if abs(a.size - b.size) > 0.1 * size or SCENE_BREAK.match(a.text) or SCENE_BREAK.match(b.text):
         return True
+    # Where the file marks the lines that wrap, a line without the mark ends its paragraph:
+    # unless it ends in a hyphen or a dash (a line may wrap there without a space), or comes
+    # so near the column's edge that the space would not fit (a space is a quarter of an em,
+    # a third in wide fonts): then it is not drawn.
+    if measures.marked and not a.open_end and not a.text.endswith(_WRAPS):
+        short = a.x1 < a.column[1] - 0.35 * a.size
+        # At the edge: one speech closed at its end and another opened: dialogue.
+        if short or (_QUOTE_ENDS.search(a.text) and b.text[:1] in '"“'):
+            return True
     indent = b.x0 > b.column[0] + 0.8 * b.size and b.x0 > a.x0 + 0.8 * b.size
     if b.page != a.page or b.first:
         indent = b.x0 > b.column[0] + 0.8 * b.size
     # A last line that stops short and ends a sentence ends its paragraph: in justified text
     # two ems short is enough; in ragged text, a third of the column (no word is that long).
     width = a.column[1] - a.column[0]
-    room = 2 * a.size if (a.page, a.column) in justified else max(2 * a.size, 0.3 * width)
+    room = 2 * a.size if (a.page, a.column) in measures.justified else max(2 * a.size, 0.3 * width)
     if a.x1 < a.column[1] - room and a.text.endswith(_ENDS):
+        return True
+    # In the body (a heading's lines are set as it pleases), unless the file says A wraps.
+    wraps = measures.marked and a.open_end
+    if not wraps and abs(a.size - measures.body) < 0.5 and _next_word_fits(a, b):
         return True
     if b.page != a.page or b.first:
         return indent
-    return indent or b.top - a.bottom > usual + 0.4 * size
+    return indent or b.top - a.bottom > measures.usual + 0.4 * size
+
+
+def _next_word_fits(a: Line, b: Line) -> bool:
+    """Whether B's first word would have fit at the end of A: then A did not wrap, it ended
+    its paragraph (ragged-right text with neither indents nor space between paragraphs).
+    B's width per character (spaces and narrow letters in it) stands for the word's, with a
+    third more and an em to spare: a word of wide letters is wider (a justified line's
+    stretched spaces only make it seem longer), and a wrong break is worse than a missed one."""
+    words = b.text.split()
+    if not words or a.text.endswith(_WRAPS) or b.x1 - b.x0 <= 0:
+        return False
+    per_char = (b.x1 - b.x0) / len(b.text)
+    need = 1.3 * (len(words[0]) + 1) * per_char + b.size  # the word and a space
+    return a.column[1] - a.x1 > need
 
 
 def _join_text(paras: list[Para]) -> None:
