@@ -59,6 +59,7 @@ TESTS = Path(__file__).resolve().parent
 HERE = "tests/test_write_sites.py::test_a_fault_at_the_site"
 SESSION_CACHE = os.environ["AUDIOBOOK_CACHE"]  # conftest's, which the session's renders fill
 FAULTS = "tests/test_faults.py"
+PDF = "tests/readers/test_pdf.py"
 CLUSTER = "tests/test_cluster.py"
 WRITE_TARGET = "audiobook.cli.check:_write_target"  # check's --junit, --report, --save-expect
 
@@ -268,6 +269,10 @@ SITES: dict[str, tuple[str, ...]] = {
     "audiobook.publish.site:publish": (_here("site-folder"),),
     "audiobook.publish.site:_swap": (_here("site-swap-first"), _here("site-swap-second")),
     "audiobook.readers.cover:_convert": ("not a file: the cover is saved into memory (BytesIO)",),
+    "audiobook.readers.pdf:_extract": (
+        f"{PDF}::test_a_reader_process_that_dies_or_cannot_start_is_one_line",
+        f"{PDF}::test_hostile_files_end_within_10_s_and_500_mb",
+    ),
     "audiobook.pipeline.render:_finish_book": (_here("stale-file-not-removable"),),
     "audiobook.pipeline.render:_check_out_dir": (_here("out-folder-not-writable"),),
 }  # fmt: skip

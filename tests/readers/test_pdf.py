@@ -25,7 +25,7 @@ from audiobook.readers.pdf_text import _join
 
 from ..conftest import run_cli
 from . import manuscript as ms
-from .pdf_builder import build_pdf, build_plain_pdf, build_scanned, hostile
+from .pdf_builder import build_pdf, build_pdf_book, build_plain_pdf, build_scanned, hostile
 
 pytest.importorskip("reportlab")
 
@@ -311,3 +311,30 @@ def test_hostile_files_end_within_10_s_and_500_mb(tmp_path: Path, kind: str) -> 
         assert code == 2 and stderr.strip().count("\n") == 0, stderr
     else:
         assert code in (0, 2), stderr
+
+
+@pytest.mark.parametrize("fault", ["killed", "cannot start"])
+def test_a_reader_process_that_dies_or_cannot_start_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """The child that reads the PDF killed halfway (as the kernel's OOM killer would), or not
+    started at all: one InputError naming the file, and no child left behind."""
+    from audiobook.readers import pdf
+
+    path = build_pdf_book(tmp_path)
+    if fault == "killed":
+        script = tmp_path / "dies.py"
+        script.write_text(
+            "import json, os, signal, sys\n"
+            'print(json.dumps({"kind": "doc", "pages": 3, "outline": []}), flush=True)\n'
+            "os.kill(os.getpid(), signal.SIGKILL)\n",
+            encoding="utf-8",
+        )
+        monkeypatch.setattr(pdf, "EXTRACTOR", script)
+    else:
+        monkeypatch.setattr(pdf.sys, "executable", str(tmp_path / "no-such-python"))
+    with pytest.raises(InputError) as error:
+        pdf.READER.read(path, SplitOptions())
+    message = str(error.value)
+    assert str(path) in message and "\n" not in message
+    assert ("stopped on it" in message) if fault == "killed" else ("cannot start" in message)
