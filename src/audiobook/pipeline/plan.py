@@ -252,9 +252,7 @@ def credits(book: Book, cast: Cast) -> tuple[str, str]:
     language = book.language.split("-")[0].lower()
     written_by, narrated_by, closing_text = _CREDITS.get(language, _CREDITS["en"])
     opening_text = (
-        "{title}."
-        + (written_by if book.author else "")
-        + (narrated_by if book.narrator else "")
+        "{title}." + (written_by if book.author else "") + (narrated_by if book.narrator else "")
     )
     fields = {"title": book.title, "author": book.author, "narrator": book.narrator}
     opening = (cast.credits.opening_text or opening_text).format(**fields)
