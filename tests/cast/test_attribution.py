@@ -220,6 +220,50 @@ def test_the_queen_speaks_in_alice() -> None:
     assert "Queen" in (cast.speaker(said(cast, "Hold your tongue")) or "")
 
 
+def test_said_she_is_the_woman_the_narration_named_last() -> None:
+    """`said she` with two women about: the one the narration named just before it, though the
+    other is the more talked of."""
+    cast = cast_of(
+        "Jane and Mary sat by the fire; Jane was tired, and Jane closed her eyes.",
+        "Tom came in and looked at Mary.",
+        "“Where have you been?” said she.",
+    )
+    line = said(cast, "Where have you been")
+    assert (line.speaker, line.how) == ("Mary", "pronoun")
+
+
+def test_an_epithet_is_the_character_the_exchanges_give_it_to() -> None:
+    """`said the beadle` where Mr. Bumble's tags fall on the same side of the exchange as the
+    beadle's (and never on the other): the beadle is Mr. Bumble."""
+    cast = cast_of(
+        "“Where is the boy?” said Mr. Bumble.",
+        "“In the yard,” said Mrs. Mann.",
+        "“Bring him here,” said the beadle.",
+        "“At once, sir.”",
+        "“Be quick,” said Mr. Bumble.",
+        "“Yes, sir,” said Mrs. Mann.",
+        "“And see that he is clean,” said the beadle.",
+    )
+    for text in ("Bring him here", "And see that he is clean"):
+        line = said(cast, text)
+        assert (line.speaker, line.how) == ("Mr. Bumble", "epithet"), line
+    assert "the beadle" not in {c.name.lower() for c in cast.characters}
+
+
+def test_a_description_no_exchange_gives_to_a_name_stays_a_description() -> None:
+    """`said the mariner`, who talks with Mr. Marvel (his tags on the other side): not Mr.
+    Marvel's epithet, and the mariner's lines are not voiced as Mr. Marvel's."""
+    cast = cast_of(
+        "“Fine weather,” said the mariner.",
+        "“Very fine,” said Mr. Marvel.",
+        "“Rain to-morrow, though,” said the mariner.",
+        "“I dare say,” said Mr. Marvel.",
+    )
+    for text in ("Fine weather", "Rain to-morrow"):
+        line = said(cast, text)
+        assert line.how != "epithet" and cast.speaker(line) != "Mr. Marvel", line
+
+
 NO_DIALOGUE = {
     "English": (
         "en",

@@ -21,6 +21,9 @@ AFTER = {
     "I said.": (" I said.", "first_person", "I", None),
     "said I,": (" said I, rising.", "first_person", "I", None),
     "a described person": (" said the old man.", "noun", "the old man", "male"),
+    "a role": (" said the beadle, with a sigh.", "noun", "the beadle", None),
+    "a role, two words": (" said the first housemaid.", "noun", "the first housemaid", None),
+    "a role, adverb": (" replied the count gravely.", "noun", "the count", None),
     "the Hatter": (" said the Hatter.", "name", "Hatter", None),
     "French inversion": (", dit-il.", "pronoun", "il", "male"),
     "French inversion, -t-": (", répondit-elle.", "pronoun", "elle", "female"),
@@ -113,3 +116,18 @@ def test_vocatives_name_whom_a_line_speaks_to() -> None:
     assert vocatives("My dear Mr. Bennet, have you heard?") == ["Mr. Bennet"]
     assert vocatives("Come here, Lizzy.") == ["Lizzy"]
     assert vocatives("It is a fine day.") == []
+
+
+@pytest.mark.parametrize("narration", [" said the latter.", " said the rest of them."])
+def test_no_one_s_description_is_no_tag(narration: str) -> None:
+    """`said the latter`, `the rest`: words after "the" that describe no one are no tag."""
+    assert tag_after(narration) is None
+
+
+def test_a_name_written_as_a_description_is_marked() -> None:
+    """`said the Jew` names its speaker as a description does (an epithet, perhaps); `said
+    Fagin` does not."""
+    described = tag_after(" said the Jew.")
+    plain = tag_after(" said Fagin.")
+    assert described is not None and described.kind == "name" and described.described
+    assert plain is not None and not plain.described

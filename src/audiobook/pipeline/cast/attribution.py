@@ -7,25 +7,29 @@ spoke before it. Who says each turn is then read as a chain over those people, w
 evidence of each turn weighs each person:
 
 - its own tag (`said Elizabeth`: `tag`; `said I`: `first_person`), almost certain;
-- a pronoun or a described person (`said she`, `said his wife`: `pronoun`, `noun`): the people
-  of that gender;
+- a pronoun (`said she`: `pronoun`): the people of that gender, the last of them the narration
+  named before it most;
+- a described person (`said his wife`: `noun`): the people of that gender; one the book calls
+  by an epithet (`said the beadle`: Mr. Bumble, `epithets`), that person most (`epithet`);
 - a speaker set up just before the line (`Jane looked up.`: `setup`);
 - the person the line speaks to (`my dear Mr. Bennet`) does not say it, and is likely to
   answer it (`vocative`);
 
-and turns alternate: the speaker of a turn is rarely the one of the turn before, and often the
-one of the turn before that (`turn`). The chain's forward-backward pass gives each turn the
-probability of each person; the likeliest is its speaker and that probability its confidence.
-Lines whose confidence is under the threshold stay with the narrator. Deterministic: no
-sampling, ties broken by the participants' order.
+and turns alternate (`chain`): the speaker of a turn is rarely the one of the turn before,
+often the one of the turn before that, and otherwise the people most in the conversation
+(`turn`). The chain's forward-backward pass gives each turn the probability of each person; the
+likeliest is its speaker, and the precision measured of its rule at that probability its
+confidence (`confidence`). Lines whose confidence is under the threshold stay with the
+narrator. Deterministic: no sampling, ties broken by the participants' order.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from audiobook.pipeline.cast.chain import posteriors
+from audiobook.pipeline.cast.confidence import calibrated
 from audiobook.pipeline.cast.roster import NameParts, Roster
 from audiobook.pipeline.cast.tags import Tag
 
@@ -38,11 +42,12 @@ _EARLIER = 3  # the chapter's last speakers who may take part in the next conver
 # ("Jane looked up. 'Well?'"), and in the paragraph before.
 _SETUP_HERE, _SETUP_BEFORE = 10.0, 4.0
 _NAMED_INSIDE = 0.5  # a person a line names (not as whom it speaks to) is less likely its speaker
+_ANTECEDENT = 4.0  # "said she": the last woman the narration named before it
+_EPITHET = 30.0  # "said the beadle": the person the book calls so
+_NOBODY_WEIGHT = 2.0  # how much "somebody not named" is in a conversation (a tag weighs 10)
 GAP = 2  # a conversation goes on over at most this many paragraphs of narration between turns
-
-# How likely the next turn's speaker is the last one again, the one before that, or another.
-_SAME, _BACK = 0.04, 0.78
-_SAME_AFTER_NARRATION, _BACK_AFTER_NARRATION = 0.12, 0.6
+# A tag's kinds that name the speaker, and the rule each is
+NAMING = {"name": "tag", "first_person": "first_person"}
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Line:
     speaker: str | None = None
     how: str = ""
     confidence: float = 0.0
+    probability: float = 0.0  # the chain's, before its rule's calibration (the confidence)
     tagged: str | None = None  # the speaker its own tag names ("said Jane"), if it has one
 
 
@@ -75,6 +81,7 @@ class Turn:
     setup: Tag | None = None
     addressed: list[str] = field(default_factory=list)
     named_inside: list[str] = field(default_factory=list)  # names its lines say (not their own)
+    before: list[str] = field(default_factory=list)  # names said before its pronoun (tag, setup)
     speaker: str | None = None
     how: str = ""
     confidence: float = 0.0
@@ -92,8 +99,16 @@ def decide(
     for turns, named in zip(chapters_turns, mentions, strict=True):
         earlier: list[str] = []  # speakers so far in the chapter, most recent last
         for run in _conversations(turns):
-            people = _participants(run, roster, named, earlier, first_person)
-            for turn, probabilities in zip(run, _posteriors(run, people, roster), strict=True):
+            people, weights = _participants(run, roster, named, earlier, first_person)
+            emissions = [
+                _emission(turn, run[i - 1] if i else None, people, roster)
+                for i, turn in enumerate(run)
+            ]
+            gaps = [1] + [
+                run[i].position - max(run[i - 1].last, run[i - 1].position)
+                for i in range(1, len(run))
+            ]
+            for turn, probabilities in zip(run, posteriors(emissions, gaps, weights), strict=True):
                 best = max(range(len(people)), key=lambda k: (probabilities[k], -k))
                 turn.speaker = people[best] or None
                 turn.confidence = round(probabilities[best], 3)
@@ -106,66 +121,30 @@ def decide(
         for turn in turns:
             _lines(turn, roster)
             for line in turn.lines:
+                line.probability = line.confidence
                 line.confidence = calibrated(line.how, line.confidence)
-
-
-# A line's confidence is the precision measured on the gold novels (bench/cast.py) of the lines
-# its rule decided with that chain probability: (probability, precision) points, interpolated.
-# A tag's line is right nine times in ten even where the chain doubts it; a turn's, at 0.95,
-# six times in seven.
-CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
-    "tag": ((0.0, 0.6), (0.5, 0.83), (0.9, 0.87), (0.95, 0.927), (0.99, 0.957), (1.0, 0.96)),
-    "first_person": ((0.0, 0.85), (0.9, 0.86), (0.95, 0.92)),
-    "vocative": ((0.0, 0.52), (0.5, 0.63), (0.7, 0.845), (0.9, 0.865), (0.95, 0.917),
-                 (0.99, 0.969)),
-    "pronoun": ((0.0, 0.46), (0.5, 0.59), (0.7, 0.68), (0.8, 0.725), (0.85, 0.836),
-                (0.9, 0.888), (0.95, 0.904), (0.99, 0.967)),
-    "setup": ((0.0, 0.39), (0.5, 0.486), (0.7, 0.663), (0.8, 0.7), (0.85, 0.789),
-              (0.9, 0.892), (0.95, 0.902), (0.99, 0.922)),
-    "noun": ((0.0, 0.24), (0.5, 0.4), (0.7, 0.525), (0.8, 0.62), (0.9, 0.85), (0.99, 0.943)),
-    "turn": ((0.0, 0.35), (0.5, 0.535), (0.7, 0.631), (0.8, 0.765), (0.9, 0.795),
-             (0.95, 0.865), (0.99, 0.958)),
-}  # fmt: skip
-
-
-def calibrated(how: str, probability: float) -> float:
-    """The precision of HOW's lines at PROBABILITY (CALIBRATION); other lines keep theirs."""
-    points = CALIBRATION.get(how)
-    if points is None:
-        return probability
-    if probability >= points[-1][0]:
-        return points[-1][1]
-    for (x0, y0), (x1, y1) in itertools.pairwise(points):
-        if probability < x1:
-            return round(y0 + (y1 - y0) * (probability - x0) / (x1 - x0), 3)
-    return points[-1][1]
 
 
 def _lines(turn: Turn, roster: Roster) -> None:
     """The turn's speaker for each of its lines; a paragraph with two named tags for different
     people ("Yes," said A. "No," said B.) gives each tagged line its own."""
-    named = {
-        q: _name(t, roster) for q, t in turn.tags.items() if t.kind in ("name", "first_person")
-    }
+    named = {q: _name(t, roster) for q, t in turn.tags.items() if t.kind in NAMING}
     several = len(set(named.values())) > 1
     for line in turn.lines:
         line.tagged = named.get(line.quotation)
-        if line.tagged is not None and line.tagged != turn.speaker:
-            # A line's own tag is never overruled: "said Jane" is Jane's.
-            kind = turn.tags[line.quotation].kind
-            line.speaker, line.how = line.tagged, "tag" if kind == "name" else "first_person"
-            line.confidence = max(turn.confidence, 0.9)
-            continue
-        if several and line.quotation in named:
-            line.speaker = named[line.quotation]
-            line.how = "tag" if turn.tags[line.quotation].kind == "name" else "first_person"
+        # A line's own tag is never overruled: "said Jane" is Jane's.
+        if line.tagged is not None and (line.tagged != turn.speaker or several):
+            line.speaker, line.how = line.tagged, NAMING[turn.tags[line.quotation].kind]
             line.confidence = max(turn.confidence, 0.9)
         else:
             line.speaker, line.how, line.confidence = turn.speaker, turn.how, turn.confidence
 
 
 def _name(tag: Tag, roster: Roster) -> str:
-    return NARRATOR_I if tag.kind == "first_person" else roster.canonical(tag.value)
+    """The person a naming tag names (or an epithet's)."""
+    if tag.kind == "first_person":
+        return NARRATOR_I
+    return tag.value if tag.kind == "epithet" else roster.canonical(tag.value)
 
 
 def _conversations(turns: list[Turn]) -> list[list[Turn]]:
@@ -184,8 +163,9 @@ def _participants(
     named: list[list[str]],
     earlier: list[str],
     first_person: bool,
-) -> list[str]:
-    """The people who may speak in RUN, the most evident first, and NOBODY last."""
+) -> tuple[list[str], list[float]]:
+    """The people who may speak in RUN, the most evident first, and NOBODY last; and how much
+    each is in it (the chain's weights)."""
     weight: dict[str, float] = {}
 
     def add(name: str | None, w: float) -> None:
@@ -194,10 +174,10 @@ def _participants(
 
     for turn in run:
         for tag in turn.tags.values():
-            if tag.kind == "name":
-                add(roster.canonical(tag.value), 10)
-            elif tag.kind == "first_person":
-                add(NARRATOR_I, 10)
+            if tag.kind in NAMING:
+                add(_name(tag, roster), 10)
+            elif tag.kind == "epithet":
+                add(tag.value, 5)
         if turn.setup is not None and turn.setup.kind == "name":
             add(roster.canonical(turn.setup.value), 3)
         for name in turn.addressed:
@@ -224,8 +204,8 @@ def _participants(
                         genders.add(tag.gender)
                         break
     _spouses(run, weight, roster)
-    ranked = sorted(weight, key=lambda n: (-weight[n], n))
-    return [*ranked[:MAX_PEOPLE], NOBODY]
+    ranked = sorted(weight, key=lambda n: (-weight[n], n))[:MAX_PEOPLE]
+    return [*ranked, NOBODY], [*(weight[n] for n in ranked), _NOBODY_WEIGHT]
 
 
 _SPOUSES = {"wife": ("male", "Mrs."), "lady": ("male", "Mrs."), "husband": ("female", "Mr.")}
@@ -262,15 +242,20 @@ def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster
     """How well each person fits the turn's own evidence (a likelihood, up to a factor)."""
     scores = [1.0] * len(people)
     tags = list(turn.tags.values())
-    named = [t for t in tags if t.kind in ("name", "first_person")]
+    named = [t for t in tags if t.kind in NAMING]
     if named:
         who = _name(named[-1], roster)  # the last: the one the next turn answers
         scores = [0.995 if p == who else 0.005 for p in people]
     else:
         set_up = _setup_name(turn, roster)
         for tag in tags:
+            if tag.kind == "epithet" and tag.value in people:
+                scores[people.index(tag.value)] *= _EPITHET
             if tag.kind in ("pronoun", "noun") and tag.gender:
                 strong = tag.kind == "pronoun"
+                antecedent = _antecedent(turn, tag.gender, roster) if strong else None
+                if antecedent in people:
+                    scores[people.index(antecedent)] *= _ANTECEDENT
                 for k, p in enumerate(people):
                     gender = None if p == NARRATOR_I else roster.genders.get(p)
                     if p == NARRATOR_I:
@@ -283,6 +268,8 @@ def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster
                         scores[k] *= 0.02 if strong else 0.1
         if turn.setup is not None:
             setup = turn.setup
+            # "She turned to him.": the last woman named before, most
+            last_named = _antecedent(turn, setup.gender, roster) if setup.gender else None
             for k, p in enumerate(people):
                 if (setup.kind == "name" and p == roster.canonical(setup.value)) or (
                     setup.kind == "first_person" and p == NARRATOR_I
@@ -293,7 +280,7 @@ def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster
                     and setup.gender
                     and roster.genders.get(p) == setup.gender
                 ):
-                    scores[k] *= 1.5
+                    scores[k] *= _ANTECEDENT if p == last_named else 1.5
     if NOBODY in people and not named:  # an unnamed person fits any description, a little
         k = people.index(NOBODY)
         scores[k] = 0.35 if turn.tags else 0.1
@@ -307,81 +294,28 @@ def _emission(turn: Turn, before: Turn | None, people: list[str], roster: Roster
     return scores
 
 
+def _antecedent(turn: Turn, gender: str, roster: Roster) -> str | None:
+    """The last person of GENDER the narration named before the turn's pronoun (its tag's, or
+    its setup's)."""
+    for name in reversed(turn.before):
+        if roster.genders.get(name) == gender:
+            return name
+    return None
+
+
 def _setup_name(turn: Turn, roster: Roster) -> str | None:
     setup = turn.setup
     return roster.canonical(setup.value) if setup is not None and setup.kind == "name" else None
 
 
-def _posteriors(run: list[Turn], people: list[str], roster: Roster) -> list[list[float]]:
-    """Forward-backward over pairs (last speaker, this speaker): each turn's probabilities."""
-    n = len(people)
-    start = n  # "nobody" before the first turn
-    emissions = [
-        _emission(turn, run[i - 1] if i else None, people, roster) for i, turn in enumerate(run)
-    ]
-    gaps = [1] + [
-        run[i].position - max(run[i - 1].last, run[i - 1].position) for i in range(1, len(run))
-    ]
-
-    def transition(z: int, a: int, b: int, gap: int) -> float:
-        same, back = (_SAME, _BACK) if gap <= 1 else (_SAME_AFTER_NARRATION, _BACK_AFTER_NARRATION)
-        if b == a:
-            return same
-        if z in (start, a) or n < 3:
-            return (1 - same) / max(1, n - 1)
-        if b == z:
-            return back
-        return (1 - same - back) / max(1, n - 2)
-
-    # alpha[i][(a, b)]: turns up to i, with a the speaker of turn i-1 and b of turn i.
-    alphas: list[dict[tuple[int, int], float]] = []
-    first = {(start, b): emissions[0][b] / n for b in range(n)}
-    alphas.append(_normalised(first))
-    for i in range(1, len(run)):
-        previous = alphas[-1]
-        current: dict[tuple[int, int], float] = {}
-        for (z, a), value in previous.items():
-            if value == 0.0:
-                continue
-            for b in range(n):
-                key = (a, b)
-                current[key] = current.get(key, 0.0) + value * transition(z, a, b, gaps[i])
-        alphas.append(_normalised({k: v * emissions[i][k[1]] for k, v in current.items()}))
-    betas: list[dict[tuple[int, int], float]] = [dict.fromkeys(alphas[-1], 1.0)]
-    for i in range(len(run) - 1, 0, -1):
-        after = betas[0]
-        current = {}
-        for z, a in alphas[i - 1]:
-            total = 0.0
-            for b in range(n):
-                total += transition(z, a, b, gaps[i]) * emissions[i][b] * after.get((a, b), 0.0)
-            current[(z, a)] = total
-        betas.insert(0, _normalised(current))
-    posteriors = []
-    for alpha, beta in zip(alphas, betas, strict=True):
-        marginal = [0.0] * n
-        for (_, b), value in alpha.items():
-            marginal[b] += value * beta.get((_, b), 0.0)
-        total = sum(marginal) or 1.0
-        posteriors.append([m / total for m in marginal])
-    return posteriors
-
-
-def _normalised(values: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
-    total = sum(values.values())
-    if total <= 0.0:
-        return dict.fromkeys(values, 1.0 / max(1, len(values)))
-    return {k: v / total for k, v in values.items()}
-
-
 def _how(turn: Turn, speaker: str, run: list[Turn], roster: Roster) -> str:
     """The strongest evidence that names this speaker for the turn."""
     for tag in turn.tags.values():
-        if tag.kind == "name" and roster.canonical(tag.value) == speaker:
-            return "tag"
-        if tag.kind == "first_person" and speaker == NARRATOR_I:
-            return "first_person"
+        if tag.kind in NAMING and _name(tag, roster) == speaker:
+            return NAMING[tag.kind]
     for tag in turn.tags.values():
+        if tag.kind == "epithet" and tag.value == speaker:
+            return "epithet"
         if tag.kind in ("pronoun", "noun") and roster.genders.get(speaker) == tag.gender:
             return tag.kind
     setup = turn.setup

@@ -121,17 +121,23 @@ def read_chapter(index: int, blocks: tuple, style: QuoteStyle) -> ChapterRead:
         for k, segment in enumerate(segs):
             if segment.quote is None or segment.quote in turn.tags:
                 continue
-            tag = None
+            tag, upto = None, segment.start  # the narration before the tag ends there
             if k + 1 < len(segs) and segs[k + 1].quote is None:
                 inner = text[segment.start : segment.end].rstrip("”\"’'»“«」 ")
                 tag = tag_after(segs[k + 1].text(text), inner[-1:] not in ".!?")
+                upto = segs[k + 1].start
             if tag is None and k > 0 and segs[k - 1].quote is None:
-                tag = tag_before(segs[k - 1].text(text))
+                tag, upto = tag_before(segs[k - 1].text(text)), segment.start
             if tag is not None:
                 turn.tags[segment.quote] = tag
                 if tag.to:
                     turn.addressed.append(tag.to)
+                if tag.kind == "pronoun" and not turn.before:
+                    turn.before = _named_before(upto, segs, p, texts, segments, positions)
         turn.setup = _setup(segs, text, p, texts, segments, positions)
+        if turn.setup is not None and turn.setup.kind == "pronoun" and not turn.before:
+            opening = next((s.start for s in segs if s.quote is not None), 0)  # "She turned."
+            turn.before = _named_before(opening, segs, p, texts, segments, positions)
     for p, segs in enumerate(segments):  # speech the narrator reports takes a turn too
         if p not in turns and len(segs) == 1 and (tag := reported(texts[p])) is not None:
             turns[p] = Turn(block_ids[p], positions[p], [], positions[p], {-1: tag})
@@ -144,6 +150,40 @@ def read_chapter(index: int, blocks: tuple, style: QuoteStyle) -> ChapterRead:
         lines,
         sorted(turns.values(), key=lambda t: t.position),
     )
+
+
+def _named_before(
+    upto: int,
+    segs: list[Segment],
+    p: int,
+    texts: list[str],
+    segments: list[list[Segment]],
+    positions: list[int],
+) -> list[str]:
+    """The names the narration says before a pronoun (a tag's or a setup's, the narration before
+    it ending at UPTO in paragraph P), in order: the paragraph before when it is narration, then
+    this one's up to UPTO. The last of its gender is whom "she said" most likely means."""
+    found: list[str] = []
+    if p and positions[p - 1] == positions[p] - 1 and all(s.quote is None for s in segments[p - 1]):
+        found.extend(name for name, _ in _all_names(tokens(texts[p - 1])))
+    for segment in segs:
+        if segment.quote is None and segment.start < upto:
+            narration = texts[p][segment.start : min(segment.end, upto)]
+            found.extend(name for name, _ in _all_names(tokens(narration)))
+    return found
+
+
+def _all_names(words: list[str]):
+    """(name, index after it) for each name in WORDS, a sentence's first word too."""
+    i = 0
+    while i < len(words):
+        if words[i][:1].isupper():
+            named = read_name(words, i)
+            if named:
+                yield named
+                i = named[1]
+                continue
+        i += 1
 
 
 def _setup(
@@ -226,15 +266,7 @@ def mentions(chapter: ChapterRead, roster: Roster) -> list[list[str]]:
         [] for _ in range((chapter.positions[-1] + 1) if chapter.positions else 0)
     ]
     for p, narration in _narration(chapter):
-        words = tokens(narration)
-        i = 0
-        while i < len(words):
-            if words[i][:1].isupper():
-                named = read_name(words, i)
-                if named:
-                    if roster.knows(named[0]):
-                        by_position[chapter.positions[p]].append(roster.canonical(named[0]))
-                    i = named[1]
-                    continue
-            i += 1
+        for name, _ in _all_names(tokens(narration)):
+            if roster.knows(name):
+                by_position[chapter.positions[p]].append(roster.canonical(name))
     return by_position

@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass, replace
 
 from audiobook.pipeline.cast.words import (
+    AFTER_DESCRIPTION,
     CROWDS,
     DETERMINERS,
+    NOT_DESCRIPTIONS,
     NOT_NAMES,
     NOUN_GENDER,
     PARTICLES,
@@ -40,6 +42,7 @@ class Tag:
     value: str  # the name as written, the pronoun, or the noun phrase
     gender: str | None = None
     to: str | None = None  # whom the tag says the line is spoken to ("said she to Charlotte")
+    described: bool = False  # a name written as a description: "said the Jew", "the General"
 
 
 def tokens(text: str) -> list[str]:
@@ -110,10 +113,10 @@ def _speaker_at(words: list[str], i: int) -> tuple[Tag | None, int]:
     if low == "the" and i + 1 < len(words) and words[i + 1][:1].isupper():
         named = read_name(words, i + 1)  # the Hatter, the Mock Turtle
         if named:
-            return Tag("name", named[0]), named[1]
+            return Tag("name", named[0], described=True), named[1]
         title = words[i + 1].rstrip(".").lower()
         if title in TITLES and (i + 2 >= len(words) or not words[i + 2][:1].isupper()):
-            return Tag("name", words[i + 1]), i + 2  # the General, the Duchess
+            return Tag("name", words[i + 1], described=True), i + 2  # the General, the Duchess
     if low in DETERMINERS:
         j = i + 1
         while j < len(words) and j < i + 4 and words[j][:1].islower() and words[j].isalpha():
@@ -121,7 +124,12 @@ def _speaker_at(words: list[str], i: int) -> tuple[Tag | None, int]:
             if noun in NOUN_GENDER:
                 phrase = " ".join(words[i : j + 1])
                 return Tag("noun", phrase.lower(), NOUN_GENDER[noun]), j + 1
+            if noun in SPEECH_VERBS or noun in AFTER_DESCRIPTION or noun.endswith("ly"):
+                break
             j += 1
+        if low == "the" and j > i + 1 and _description_ends(words, j):
+            # "said the beadle": a person of no known gender, perhaps a named one's epithet
+            return Tag("noun", " ".join(words[i:j]).lower()), j
         return None, i
     named = read_name(words, i)
     if named:
@@ -130,6 +138,20 @@ def _speaker_at(words: list[str], i: int) -> tuple[Tag | None, int]:
             return None, j
         return Tag("name", name), j
     return None, i
+
+
+def _description_ends(words: list[str], j: int) -> bool:
+    """WORDS[J - 1] is the noun that ends a description ("the beadle", "the first housemaid"):
+    what follows is no part of it, and it is not a word for no one ("the latter", "the rest")."""
+    head = words[j - 1].lower()
+    after = words[j].lower() if j < len(words) else "."
+    # the next word: punctuation, a verb, "to Oliver", "with a sigh", "gravely"
+    ends = not after[:1].isalpha() or after in _ENDS_DESCRIPTION or after.endswith("ly")
+    not_a_noun = head.endswith(("ly", "ing", "ed", "'s", "’s"))  # "the elderly", "the wretched"
+    return ends and head not in NOT_DESCRIPTIONS and not not_a_noun
+
+
+_ENDS_DESCRIPTION = SPEECH_VERBS | AFTER_DESCRIPTION
 
 
 _INDIRECT = {"that", "whether", "if", "how", "what", "why", "nothing", "so"}

@@ -86,6 +86,21 @@ NOUN_GENDER = {
     "hostess": "female", "friend": None, "companion": None, "stranger": None, "other": None,
     "servant": None, "doctor": None, "child": None, "visitor": None, "voice": None,
 }  # fmt: skip
+# "said the beadle": words that end such a description ("the beadle to Oliver", "the beadle
+# with a sigh"), and words after "the" that are no one's description ("said the latter").
+AFTER_DESCRIPTION = {
+    "to", "with", "in", "who", "and", "as", "at", "from", "of", "on", "for", "again", "then",
+    "now", "was", "had", "did", "would", "could", "but", "that", "which", "whose", "whom", "upon",
+    "by",
+}  # fmt: skip
+NOT_DESCRIPTIONS = frozenset(
+    """
+    latter former same rest whole next last first second third elder younger eldest youngest two
+    three both one all most old young little poor other others new good great dear more less very
+    only party company family crowd people men women ladies gentlemen children girls boys voice
+    voices words answer reply question thing word way end news letter note matter truth idea story
+    """.split()  # noqa: SIM905
+)
 DETERMINERS = {"the", "his", "her", "my", "a", "an", "their", "our", "your", "this", "that"}
 # Capitalised words that are not names, wherever they stand.
 NOT_NAMES = frozenset(
