@@ -337,7 +337,9 @@ def test_a_bare_jar_runs_with_java(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     script.write_text("#!/bin/sh\n")
     assert eb.epubcheck_argv(str(script)) == [str(script)]
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/java" if name == "java" else None)
-    assert eb.epubcheck_argv(str(jar)) == ["/usr/bin/java", "-jar", os.path.realpath(jar)]
+    assert eb.epubcheck_argv(str(jar)) == [
+        "/usr/bin/java", *eb.JAVA_QUICK, "-jar", os.path.realpath(jar)
+    ]  # fmt: skip
 
 
 def test_without_epubcheck_the_test_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
