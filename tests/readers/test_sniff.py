@@ -128,3 +128,20 @@ def test_a_password_protected_docx_says_so(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="password-protected") as error:
         read_book(path)
     assert "\n" not in str(error.value) and str(path) in str(error.value)
+
+
+def test_a_text_folder_whose_one_txt_is_rtf_reads_it_as_rtf(tmp_path: Path) -> None:
+    """`make render` with the manuscript saved by TextEdit as text/book.txt."""
+    folder = tmp_path / "text"
+    folder.mkdir()
+    (folder / "book.txt").write_bytes(
+        rb"{\rtf1\ansi\deff0{\fonttbl{\f0 Times;}}"
+        rb"\pard Chapter One\par\pard The keeper climbed the stairs of the tower to light the"
+        rb" lamp before the storm.\par}"
+    )
+    (folder / "book.toml").write_text('title = "The Keeper"\n', encoding="utf-8")
+    book = read_book(folder)
+    spoken = " ".join(p.text for c in book.chapters for p in c.paragraphs)
+    assert "The keeper climbed the stairs" in spoken
+    assert "\\" not in spoken and "{" not in spoken and "rtf" not in spoken
+    assert book.title == "The Keeper"  # book.toml beside it still counts

@@ -56,7 +56,20 @@ def reader_for(source: Path) -> Reader:
 
 def read_book(source: Path, options: SplitOptions | None = None) -> Book:
     """Read SOURCE with the reader for its type; bad input raises InputError."""
-    return reader_for(source).read(source, options or SplitOptions())
+    options = options or SplitOptions()
+    sole = _sole_text_file(source)
+    if sole is not None and (reader := reader_for(sole)) is not DEFAULT:
+        # text/ holding one "book.txt" that is really RTF or HTML: read as what it is.
+        return reader.read(sole, options)
+    return reader_for(source).read(source, options)
+
+
+def _sole_text_file(source: Path) -> Path | None:
+    """The one file named as plain text in the folder SOURCE, when it holds just one."""
+    if not source.is_dir():
+        return None
+    named = [p for p in source.iterdir() if p.is_file() and suffix_of(p) in DEFAULT.suffixes]
+    return named[0] if len(named) == 1 else None
 
 
 def _by_suffix(suffix: str) -> Reader | None:
