@@ -338,3 +338,32 @@ def test_a_reader_process_that_dies_or_cannot_start_is_one_line(
     message = str(error.value)
     assert str(path) in message and "\n" not in message
     assert ("stopped on it" in message) if fault == "killed" else ("cannot start" in message)
+
+
+def test_a_gutenberg_text_printed_to_pdf_loses_its_header_and_licence(tmp_path: Path) -> None:
+    """A Gutenberg .txt printed to PDF (no outline, no larger headings): the header and licence
+    are taken off and their Title/Author kept, as the text reader does."""
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen.canvas import Canvas
+
+    from .test_rtf import GUTENBERG
+
+    path = tmp_path / "keeper.pdf"
+    canvas = Canvas(str(path), pagesize=A5)
+    y = A5[1] - 60
+    for line in GUTENBERG:
+        words, text = line.split(), ""
+        for word in words:  # wrapped to the page, as a print of the text would be
+            if canvas.stringWidth(f"{text} {word}", "Times-Roman", 10) > A5[0] - 80:
+                canvas.drawString(40, y, text)
+                y, text = y - 13, word
+            else:
+                text = f"{text} {word}".strip()
+        canvas.drawString(40, y, text)
+        y -= 26  # a blank line between the text's paragraphs
+    canvas.save()
+    book = read_book(path)
+    spoken = " ".join(p.text for c in book.chapters for p in c.paragraphs)
+    assert len(book.chapters) == 2 and "Gutenberg" not in spoken, spoken
+    assert (book.title, book.author) == ("The Lighthouse Keeper", "Mara Quill")
+    assert "Project Gutenberg licence" in {s.reason for s in book.skipped}

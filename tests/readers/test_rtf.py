@@ -293,3 +293,32 @@ def test_more_than_a_book_holds_is_refused(
     monkeypatch.setattr(module, cap, 40 if cap == "MAX_ITEMS" else 1000)
     with pytest.raises(InputError, match=message):
         read_book(rb.write(tmp_path / "big.rtf", body(text)))
+
+
+GUTENBERG = (
+    "The Project Gutenberg eBook of The Lighthouse Keeper",
+    "Title: The Lighthouse Keeper",
+    "Author: Mara Quill",
+    "*** START OF THE PROJECT GUTENBERG EBOOK THE LIGHTHOUSE KEEPER ***",
+    "CHAPTER I.",
+    "The storm came in from the west before dark, and the keeper climbed the tower stairs.",
+    "CHAPTER II.",
+    "A ship had seen the light, and its captain wrote that the lamp had saved them all.",
+    "*** END OF THE PROJECT GUTENBERG EBOOK THE LIGHTHOUSE KEEPER ***",
+    "Updated editions will replace the previous one.",
+)
+
+
+def test_a_gutenberg_text_saved_as_rtf_loses_its_header_and_licence(tmp_path: Path) -> None:
+    """A word processor opening a Gutenberg .txt and saving RTF: a paragraph a line, no
+    heading styles; the header and licence are taken off and their Title/Author kept, as the
+    text reader does."""
+    body = "".join(f"\\pard {line}\\par\n" for line in GUTENBERG)
+    path = tmp_path / "keeper.rtf"
+    path.write_text("{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Times;}}\n" + body + "}", "ascii")
+    book = read_book(path)
+    spoken = " ".join(p.text for c in book.chapters for p in c.paragraphs)
+    assert len(book.chapters) == 2 and "Gutenberg" not in spoken
+    assert (book.title, book.author) == ("The Lighthouse Keeper", "Mara Quill")
+    reasons = {s.reason for s in book.skipped}
+    assert {"Project Gutenberg header", "Project Gutenberg licence"} <= reasons

@@ -41,6 +41,7 @@ from audiobook.readers.interface import one_file
 from audiobook.readers.pdf_layout import Page, Removed, Run, lay_out
 from audiobook.readers.pdf_structure import Built, Outline, build_items
 from audiobook.readers.sniff import READABLE, SAVE_AS
+from audiobook.readers.text import strip_gutenberg
 
 SUFFIXES = (".pdf",)
 EXTRACTOR = Path(__file__).with_name("pdf_extract.py")
@@ -135,7 +136,10 @@ def _as_text(
     the text reader finds them ("Chapter 1" on a line of its own), or made by length."""
     paragraphs = [item.text for item in built.items if isinstance(item, Text)]
     skipped = [Skipped(i.reason, i.text) for i in built.items if isinstance(i, Omitted)]
-    split = split_chapters("\n\n".join(paragraphs), replace(options, front_matter=True))
+    # A Project Gutenberg text printed to PDF keeps its header and licence: taken off as for text.
+    gutenberg: dict[str, str] = {}
+    text, _ = strip_gutenberg("\n\n".join(paragraphs), gutenberg, skipped)
+    split = split_chapters(text, replace(options, front_matter=True))
     if not split.chapters:
         raise InputError("no speakable words in the file", path=path, hint=_EXPORT)
     folder = source if source.is_dir() else source.parent
@@ -146,8 +150,8 @@ def _as_text(
             chapters=tuple(split.chapters),
             skipped=tuple(skipped + split.skipped),
             sources=(path,),
-            title=found.title or split.metadata.get("title", ""),
-            author=found.author or split.metadata.get("author", ""),
+            title=found.title or gutenberg.get("title") or split.metadata.get("title", ""),
+            author=found.author or gutenberg.get("author") or split.metadata.get("author", ""),
             language=found.language,
             description=found.description,
         ),

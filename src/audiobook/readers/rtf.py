@@ -26,6 +26,7 @@ from audiobook.readers.interface import one_file
 from audiobook.readers.rtf_parse import Parsed, parse_rtf
 from audiobook.readers.rtf_tokens import HINT
 from audiobook.readers.sections import paragraph
+from audiobook.readers.text import strip_gutenberg
 
 SUFFIXES = (".rtf",)
 # A novel is a few MB of RTF; pictures (hex, often twice: a PNG and a WMF) can make it tens.
@@ -76,7 +77,13 @@ def _plain_text(source: Path, path: Path, parsed: Parsed, options: SplitOptions)
     """A document without heading styles: its paragraphs through the text reader's chapter
     finding; footnotes read at the end of their chapter when asked, as everywhere."""
     texts = [i for i in parsed.items if isinstance(i, Text)]
-    split = split_chapters("\n\n".join(t.text for t in texts), options)
+    # A Project Gutenberg text saved as RTF keeps its header and licence: taken off as for text.
+    gutenberg_found: dict[str, str] = {}
+    gutenberg_skipped: list[Skipped] = []
+    text, gutenberg = strip_gutenberg(
+        "\n\n".join(t.text for t in texts), gutenberg_found, gutenberg_skipped
+    )
+    split = split_chapters(text, replace(options, front_matter=gutenberg))
     read = set(parsed.notes.values()) if options.notes else set()
     skipped = [
         Skipped(i.reason, i.text)
@@ -97,10 +104,12 @@ def _plain_text(source: Path, path: Path, parsed: Parsed, options: SplitOptions)
         load_book_meta(source if source.is_dir() else source.parent),
         Manuscript(
             chapters=tuple(chapters),
-            skipped=(*skipped, *split.skipped),
+            skipped=(*gutenberg_skipped, *skipped, *split.skipped),
             sources=(path,),
-            title=parsed.title or split.metadata.get("title", ""),
-            author=parsed.author or split.metadata.get("author", ""),
+            title=parsed.title or gutenberg_found.get("title") or split.metadata.get("title", ""),
+            author=parsed.author
+            or gutenberg_found.get("author")
+            or split.metadata.get("author", ""),
             narrator=split.metadata.get("narrator", ""),
             language=parsed.language or split.metadata.get("language", ""),
         ),
