@@ -12,8 +12,9 @@ import pytest
 from audiobook.core.book import Paragraph, SceneBreak
 from audiobook.core.config import SplitOptions
 from audiobook.core.errors import InputError
-from audiobook.readers import fb2, fb2_parse, read_book, reader_for
-from audiobook.readers.fb2_parse import MAX_DEPTH
+from audiobook.readers import fb2, read_book, reader_for
+from audiobook.readers.fb2 import parse as fb2_parse
+from audiobook.readers.fb2.parse import MAX_DEPTH
 
 from ..conftest import run_cli
 from . import fb2_builder as fb

@@ -21,7 +21,7 @@ from audiobook.core.config import SplitOptions
 from audiobook.core.errors import InputError
 from audiobook.readers import read_book, reader_for
 from audiobook.readers.headings import heading_for
-from audiobook.readers.mobi_format import MAX_TEXT, palmdoc
+from audiobook.readers.mobi.container import MAX_TEXT, palmdoc
 
 from . import manuscript as ms
 from . import mobi_builder as mb

@@ -11,9 +11,9 @@ import pytest
 from audiobook.core.book import Book, SceneBreak
 from audiobook.core.config import SplitOptions
 from audiobook.core.errors import InputError
-from audiobook.readers import odt as odt_reader
 from audiobook.readers import office, read_book, reader_for
 from audiobook.readers.headings import heading_for
+from audiobook.readers.office import odt as odt_reader
 
 from ..conftest import run_cli
 from . import manuscript as ms

@@ -19,9 +19,9 @@ from audiobook.core.config import SplitOptions
 from audiobook.core.errors import InputError
 from audiobook.readers import read_book
 from audiobook.readers.headings import heading_for
-from audiobook.readers.pdf_layout import Page, Run, lay_out
-from audiobook.readers.pdf_structure import Outline, build_items
-from audiobook.readers.pdf_text import _join
+from audiobook.readers.pdf.layout import Page, Run, lay_out
+from audiobook.readers.pdf.structure import Outline, build_items
+from audiobook.readers.pdf.text import _join
 
 from ..conftest import run_cli
 from . import manuscript as ms

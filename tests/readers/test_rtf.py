@@ -13,9 +13,11 @@ import pytest
 from audiobook.core.book import Book, Paragraph, SceneBreak
 from audiobook.core.config import SplitOptions
 from audiobook.core.errors import InputError
-from audiobook.readers import read_book, reader_for, rtf, rtf_parse, rtf_tokens
-from audiobook.readers.rtf_parse import parse_rtf
-from audiobook.readers.rtf_tokens import MAX_DEPTH
+from audiobook.readers import read_book, reader_for, rtf
+from audiobook.readers.rtf import parse as rtf_parse
+from audiobook.readers.rtf import tokens as rtf_tokens
+from audiobook.readers.rtf.parse import parse_rtf
+from audiobook.readers.rtf.tokens import MAX_DEPTH
 
 from ..conftest import run_cli
 from . import manuscript as ms

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from audiobook.core.book import Book
 from audiobook.core.config import SplitOptions
-from audiobook.readers import docx, epub, fb2, html, mobi, odt, pdf, rtf, text
+from audiobook.readers import epub, fb2, html, mobi, pdf, rtf, text
 from audiobook.readers.interface import Reader
+from audiobook.readers.office import docx, odt
 from audiobook.readers.sniff import FOREIGN, kind_of, refuse_unreadable, suffix_of
 
 READERS: tuple[Reader, ...] = (

@@ -4,7 +4,7 @@ manuscript.
 
 The XML is read as untrusted, as the EPUB package is: within a size cap, through defusedxml
 (entity declarations refused), a .fb2.zip through archive.Archive (each member read through a
-cap, so a ZIP bomb is one error). fb2_parse.py reads the document as it streams by; the
+cap, so a ZIP bomb is one error). parse.py reads the document as it streams by; the
 chapters are made as for every structured document (document.py), at the section depth
 `chapter_level` chooses.
 """
@@ -27,7 +27,7 @@ from audiobook.core.config import SplitOptions
 from audiobook.core.errors import InputError
 from audiobook.readers.archive import Archive
 from audiobook.readers.document import Document, book_from_document
-from audiobook.readers.fb2_parse import YEAR, Fb2Section, Fb2Target, TooBig, Unit, clean
+from audiobook.readers.fb2.parse import YEAR, Fb2Section, Fb2Target, TooBig, Unit, clean
 from audiobook.readers.headings import classify
 from audiobook.readers.html_blocks import Break, Heading, Item, Omitted, Text
 from audiobook.readers.sniff import suffix_of

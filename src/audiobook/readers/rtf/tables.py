@@ -1,4 +1,4 @@
-"""What RTF's words mean, as data for rtf_parse.py: the characters control words stand for, the
+"""What RTF's words mean, as data for parse.py: the characters control words stand for, the
 code pages of font character sets, the destinations that hold no text of the book, style names
 that make a heading or the title (in the languages Word and LibreOffice are localised to), and
 the languages of Windows' LCIDs.

@@ -1,7 +1,7 @@
 """A PDF's pages as lines in reading order: running headers and page numbers taken out, columns
 read one after the other, note markers (superscript numbers) taken out of the text.
 
-The runs come from pdf_extract.py (characters with their box and size). A PDF says nothing of
+The runs come from extract.py (characters with their box and size). A PDF says nothing of
 its layout, so it is read from the places the text sits:
 - a running header, footer or page number is text in the top or bottom band of a page that is
   repeated at the same place on many pages (digits aside: "The Keeper · 7"), no larger than the
@@ -36,7 +36,7 @@ REPEATED = 0.3  # a header is on at least this share of the pages (and on two)
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """Characters of one line, size and baseline (pdf_extract.py): points from the top left."""
+    """Characters of one line, size and baseline (extract.py): points from the top left."""
 
     x0: float
     top: float

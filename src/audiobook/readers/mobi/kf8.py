@@ -18,7 +18,7 @@ import re
 import struct
 from dataclasses import dataclass
 
-from audiobook.readers.mobi_format import Header, PalmDB, corrupt, read_index
+from audiobook.readers.mobi.container import Header, PalmDB, corrupt, read_index
 
 _MAX_WORK = 256 << 20  # bytes moved by fragment insertions, so a hostile layout cannot spin
 _LINK = re.compile(rb"kindle:pos:fid:([0-9A-V]{4}):off:([0-9A-V]{10})")

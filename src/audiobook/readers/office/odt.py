@@ -3,7 +3,7 @@ from its headings, the same Book as every other manuscript.
 
 The ZIP is read through archive.Archive (every member through a cap: a ZIP bomb is refused) and
 styles.xml, meta.xml and content.xml are streamed through defusedxml by one parser target
-(office.py: no tree, entity declarations refused), in that order, so that the styles are known
+(the package: no tree, entity declarations refused), in that order, so that the styles are known
 when the text names them. A flat .fodt holds the same elements in one file, in the same order.
 What is read, in order:
 
@@ -39,7 +39,7 @@ from audiobook.readers.archive import Archive
 from audiobook.readers.html_blocks import Omitted, Text
 from audiobook.readers.interface import one_file
 from audiobook.readers.office import Properties, Story, Target, author_of, clean, stream
-from audiobook.readers.office_book import office_book
+from audiobook.readers.office.book import office_book
 
 SUFFIXES = (".odt", ".fodt")
 HINT = "open it in LibreOffice and save it again as ODT"

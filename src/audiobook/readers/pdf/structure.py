@@ -1,4 +1,4 @@
-"""A PDF's paragraphs (pdf_text.py) as the items document.py takes: headings where the outline
+"""A PDF's paragraphs (text.py) as the items document.py takes: headings where the outline
 leads, else where the text is set clearly larger; what was taken off the pages listed once a
 chapter.
 
@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 
 from audiobook.readers.html_blocks import Break, Heading, Item, Omitted, Text
-from audiobook.readers.pdf_layout import Laid, Removed
-from audiobook.readers.pdf_text import Para, paragraphs
+from audiobook.readers.pdf.layout import Laid, Removed
+from audiobook.readers.pdf.text import Para, paragraphs
 
 HEADING = 1.2  # times the body size: a heading's text is at least this large
 HEADING_LINES, HEADING_WORDS = 3, 25

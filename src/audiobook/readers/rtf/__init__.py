@@ -1,7 +1,7 @@
 """RTF in (what TextEdit and WordPad save by default, what Word, LibreOffice and Scrivener
 export): the text without its control words -> the same Book as every other manuscript.
 
-rtf_parse.py reads the file into paragraphs and what is not read aloud (footnotes, comments,
+parse.py reads the file into paragraphs and what is not read aloud (footnotes, comments,
 page headers and footers, hidden text, tables, a table of contents). Where the document has
 heading styles (a style named "heading 1", or an outline level on the style or the paragraph),
 its chapters are those headings, made as for every structured document (document.py). Where it
@@ -23,8 +23,8 @@ from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.headings import inline
 from audiobook.readers.html_blocks import Heading, Item, Omitted, Text
 from audiobook.readers.interface import one_file
-from audiobook.readers.rtf_parse import Parsed, parse_rtf
-from audiobook.readers.rtf_tokens import HINT
+from audiobook.readers.rtf.parse import Parsed, parse_rtf
+from audiobook.readers.rtf.tokens import HINT
 from audiobook.readers.sections import paragraph
 from audiobook.readers.text import strip_gutenberg
 

@@ -2,7 +2,7 @@
 the same Book as every other manuscript.
 
 The ZIP is read through archive.Archive (every member through a cap, so a ZIP bomb is refused)
-and its XML streamed through defusedxml (office.py: no tree, entity declarations refused), not
+and its XML streamed through defusedxml (the package: no tree, entity declarations refused), not
 through python-docx, which drops the text of tracked insertions, reads no footnotes or endnotes,
 and reads the whole package with no bound. What is read, in order:
 
@@ -36,7 +36,11 @@ from pathlib import Path
 from audiobook.core.book import Book
 from audiobook.core.config import SplitOptions
 from audiobook.readers.archive import Archive
-from audiobook.readers.docx_styles import (
+from audiobook.readers.html_blocks import Omitted, Text
+from audiobook.readers.interface import one_file
+from audiobook.readers.office import Story, Target, clean, stream
+from audiobook.readers.office.book import office_book
+from audiobook.readers.office.docx_styles import (
     ParagraphStyle,
     Parts,
     Styles,
@@ -45,10 +49,6 @@ from audiobook.readers.docx_styles import (
     styles,
     switched_on,
 )
-from audiobook.readers.html_blocks import Omitted, Text
-from audiobook.readers.interface import one_file
-from audiobook.readers.office import Story, Target, clean, stream
-from audiobook.readers.office_book import office_book
 
 SUFFIXES = (".docx",)
 HINT = "open it in your word processor and save it again as DOCX"

@@ -13,7 +13,7 @@ lies in it that is not read (a comment, a footnote, an image's alt text, a text 
 follows it as items; a Collector gathers the text of something not read aloud as a whole (a
 table, a text box, an equation, a note's body, a comment), from the paragraphs inside it.
 
-office_book.py makes the Book from what they read.
+book.py makes the Book from what they read.
 """
 
 from __future__ import annotations

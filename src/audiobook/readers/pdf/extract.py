@@ -1,6 +1,6 @@
 """The PDF's text as runs of characters with their place and size: the child process's side.
 
-Run as its own interpreter (`python -I pdf_extract.py FILE MAX_PAGES MAX_CHARS MEMORY`) by
+Run as its own interpreter (`python -I extract.py FILE MAX_PAGES MAX_CHARS MEMORY`) by
 pdf.py, under memory (it sets RLIMIT_AS to MEMORY bytes itself, where the system has it) and
 time limits: PDFium is C, so a hostile file (a stream that inflates to
 gigabytes, a structure that makes it recurse or crash) can only be bounded from outside. It
@@ -12,7 +12,7 @@ in the order PDFium gives them (the content stream's, with PDFium's word spaces)
 the line, the size or the baseline changes or a wide gap opens (a column's gutter), each
 `[left, top, right, bottom, size, rotated, text]` in points from the page's top left; a run's
 text ends in a space where the file itself draws one at the line's end. The
-layout (columns, lines, paragraphs) is pdf_layout.py's, in the parent.
+layout (columns, lines, paragraphs) is layout.py's, in the parent.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from audiobook.readers.html_blocks import Break, Heading, Item, Omitted, Text
 
 MAX_DEPTH = 500  # elements inside elements: a book nests sections a few deep
 MAX_ELEMENTS = 2_000_000  # a long novel has 100,000
-MAX_ITEMS = 300_000  # paragraphs and the like (rtf_parse.py says why)
+MAX_ITEMS = 300_000  # paragraphs and the like (rtf/parse.py says why)
 MAX_TEXT = 16 << 20  # characters of text kept (War and Peace has 3 million)
 MAX_COVER = 50 << 20  # decoded bytes, as cover.MAX_BYTES
 _UNITS = {"p", "v", "subtitle", "text-author", "date"}  # elements read as one paragraph each

@@ -1,4 +1,4 @@
-"""A PDF's lines (pdf_layout.py) as paragraphs and footnotes.
+"""A PDF's lines (layout.py) as paragraphs and footnotes.
 
 - Paragraphs: a new one starts at a gap wider than the lines' own, at an indented first line, at
   a change of size, after a last line that stops short ending a sentence, after a line the next
@@ -7,7 +7,7 @@
   column or page break unless one of those says so. Where the file draws a space at the end of
   each line that wraps (LibreOffice Writer does), a line without one ends its paragraph. A
   blank line's worth of extra space between paragraphs is a scene break. A heading the outline
-  names (pdf_structure.py) is a paragraph of its own.
+  names (structure.py) is a paragraph of its own.
 - A word hyphenated over a line break is joined ("extra-" + "ordinary" -> "extraordinary") when
   the next line goes on in lower case, unless the document writes the word with its hyphen
   elsewhere and never without ("well-" + "known" stays "well-known" if "well-known" is in it).
@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-from audiobook.readers.pdf_layout import Laid, Line
+from audiobook.readers.pdf.layout import Laid, Line
 from audiobook.readers.sections import SCENE_BREAK
 
 SMALL = 0.9  # footnotes are set at most this large

@@ -1,4 +1,4 @@
-"""The Book of a word processor's document (DOCX, ODT), from the paragraphs office.py read.
+"""The Book of a word processor's document (DOCX, ODT), from the paragraphs office/__init__.py read.
 
 Through document.py where the document has heading styles, as for HTML and EPUB (which level
 starts chapters, and which are parts, is decided there); else through the text reader's chapter

@@ -1,5 +1,5 @@
 """RTF's tokens read without recursion and within bounds: groups, control words, control
-symbols and text, the text decoded from its code page; rtf_parse.py says what they mean.
+symbols and text, the text decoded from its code page; parse.py says what they mean.
 
 Our own, not a library's: striprtf (BSD) is a regex pass that keeps no paragraph styles, so no
 chapters, and decodes `\\'hh` without the font's code page; rtfparse builds a recursive

@@ -4,13 +4,13 @@ other readers make.
 PDFium (pypdfium2: Apache-2.0 / BSD-3) reads the file: it is C, fast (the characters of a
 330-page novel, with their boxes and sizes, in about a second), and the engine of Chrome's
 viewer, fuzzed as such. Being C, it cannot be bounded from inside Python, and a PDF is
-untrusted input: it runs in a child process (pdf_extract.py) with a cap on its memory
+untrusted input: it runs in a child process (extract.py) with a cap on its memory
 (RLIMIT_AS) and on the time it may spend opening the file, on each page and in all, and a count
 of pages and characters; whatever goes wrong there (a crash, a hang, a file that inflates to
 gigabytes) ends here as one InputError.
 
-The layout is read by pdf_layout.py (columns, running headers, page numbers), the paragraphs
-and footnotes by pdf_text.py, the headings (the outline, else sizes) by pdf_structure.py;
+The layout is read by layout.py (columns, running headers, page numbers), the paragraphs
+and footnotes by text.py, the headings (the outline, else sizes) by structure.py;
 document.py makes the chapters. Without an outline or larger headings, the text goes through
 the plain-text chapter finder, as a .txt would ("Chapter 1" lines).
 
@@ -38,13 +38,13 @@ from audiobook.readers.chapters import split_chapters
 from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.html_blocks import Omitted, Text
 from audiobook.readers.interface import one_file
-from audiobook.readers.pdf_layout import Page, Removed, Run, lay_out
-from audiobook.readers.pdf_structure import Built, Outline, build_items
+from audiobook.readers.pdf.layout import Page, Removed, Run, lay_out
+from audiobook.readers.pdf.structure import Built, Outline, build_items
 from audiobook.readers.sniff import READABLE, SAVE_AS
 from audiobook.readers.text import strip_gutenberg
 
 SUFFIXES = (".pdf",)
-EXTRACTOR = Path(__file__).with_name("pdf_extract.py")
+EXTRACTOR = Path(__file__).with_name("extract.py")
 MAX_PAGES = 5000  # a long novel has 1,000
 MAX_CHARS = 8_000_000  # ten long novels: what the layout of them holds stays in bounds
 MEMORY = 320 << 20  # the child's address space: Python and PDFium with a page open use ~40 MB
@@ -162,7 +162,7 @@ def _as_text(
 
 
 def _extract(path: Path) -> tuple[dict[str, Any], list[Page]]:
-    """The document's metadata and outline, and its pages' runs, read by pdf_extract.py in a
+    """The document's metadata and outline, and its pages' runs, read by extract.py in a
     child process held to MEMORY and to OPEN_SECONDS / PAGE_SECONDS."""
     command = [sys.executable, "-I", str(EXTRACTOR), str(path), str(MAX_PAGES), str(MAX_CHARS)]
     command.append(str(MEMORY))

@@ -3,9 +3,9 @@ Book every structured reader makes (document.py).
 
 Read by our own code, in-process, rather than through the KindleUnpack-based `mobi` package:
 that one is GPL (it could only be an optional extra), writes the book out to disk, and was not
-written for hostile files. The container and its text are mobi_format.py's (PalmDB records,
+written for hostile files. The container and its text are container.py's (PalmDB records,
 headers, EXTH metadata, PalmDoc decompression, INDX tables), KF8's reassembly of its XHTML files
-is mobi_kf8.py's, the markup's links, notes and contents pages are mobi_markup.py's; html_blocks
+is kf8.py's, the markup's links, notes and contents pages are markup.py's; html_blocks
 reads the markup as it reads an EPUB's.
 
 A combined .mobi (MOBI 7 and KF8 in one file, as kindlegen and calibre make them) is read from
@@ -32,7 +32,7 @@ from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.epub_package import MATTER_LABEL
 from audiobook.readers.html_blocks import Heading, Item, Omitted, Text
 from audiobook.readers.interface import one_file
-from audiobook.readers.mobi_format import (
+from audiobook.readers.mobi.container import (
     Header,
     PalmDB,
     open_palmdb,
@@ -40,12 +40,12 @@ from audiobook.readers.mobi_format import (
     read_index,
     read_text,
 )
-from audiobook.readers.mobi_kf8 import kf8_layout
-from audiobook.readers.mobi_markup import Markup, anchor_positions, filepos_target
+from audiobook.readers.mobi.kf8 import kf8_layout
+from audiobook.readers.mobi.markup import Markup, anchor_positions, filepos_target
 
 SUFFIXES = (".mobi", ".azw", ".azw3", ".prc")
 # Parsing costs about 20 us a tag: a long novel has some 50,000; past this a crafted file would
-# take more than 10 s (with mobi_format.MAX_TEXT, the bound on text without tags).
+# take more than 10 s (with container.MAX_TEXT, the bound on text without tags).
 MAX_TAGS = 250_000
 _IMAGES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8")
 _PG_START = re.compile(r"^\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG", re.I)

@@ -2,7 +2,7 @@
 style or outline level, the book's title, a table, a table of contents), the footnotes, and
 what is not read aloud, with the reason. rtf.py makes the Book from them.
 
-rtf_tokens.py reads the tokens within bounds; here is what they mean. A destination's text
+tokens.py reads the tokens within bounds; here is what they mean. A destination's text
 goes where the destination says: into the paragraph (the body, a field's result), into a
 note, a comment, a page header or footer, a text box (all listed as not spoken), into the
 document's metadata (\\info's title and author), or nowhere (the font table, a field's
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from audiobook.core.errors import InputError
 from audiobook.readers.html_blocks import Heading, Item, Omitted, Text
-from audiobook.readers.rtf_tables import (
+from audiobook.readers.rtf.tables import (
     CHARS,
     CHARSETS,
     SKIPPED,
@@ -28,7 +28,7 @@ from audiobook.readers.rtf_tables import (
     language_of,
     titled,
 )
-from audiobook.readers.rtf_tokens import HINT, State, Tokenizer
+from audiobook.readers.rtf.tokens import HINT, State, Tokenizer
 
 # Paragraphs and other items: a long novel has 20,000 paragraphs, a dialogue-heavy one of a
 # million words 100,000; a file of a million one-letter paragraphs would take gigabytes.
