@@ -21,12 +21,13 @@ from audiobook.core.config import BOOK_FILE, SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
 from audiobook.readers.assemble import Manuscript, assemble_book, title_from_name
 from audiobook.readers.chapters import split_chapters
+from audiobook.readers.sections import Split
 from audiobook.readers.sniff import HEAD, READABLE, SAVE_AS, kind_of_bytes
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 
-_PG_START = re.compile(r"^\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
-_PG_END = re.compile(r"^\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
+PG_START = re.compile(r"^\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
+PG_END = re.compile(r"^\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG.*$", re.M | re.I)
 _PG_TAIL = re.compile(r"^\s*End of (the |this )?Project Gutenberg.*$", re.M | re.I)
 _PG_CREDIT = re.compile(
     r"^(Produced by|E-?text prepared by|Transcribed (from|by)|This e-?(book|text) was)", re.I
@@ -154,9 +155,23 @@ def decode_text(data: bytes, path: Path) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def split_plain_text(
+    text: str, options: SplitOptions, skipped: list[Skipped], *, front_matter: bool = False
+) -> tuple[Split, dict[str, str]]:
+    """TEXT (a document's paragraphs with no structure of its own: a PDF without an outline, an
+    RTF or DOCX without heading styles) split as a text file is: Project Gutenberg's header and
+    licence taken off (listed in SKIPPED), chapters found at "Chapter 1" lines; with what the
+    text says of itself (Gutenberg's Title/Author/Language lines over "## Author:" ones).
+    FRONT_MATTER: the text may open with a title page even when it is not Gutenberg's."""
+    found: dict[str, str] = {}
+    text, gutenberg = strip_gutenberg(text, found, skipped)
+    split = split_chapters(text, replace(options, front_matter=front_matter or gutenberg))
+    return split, {**split.metadata, **found}
+
+
 def strip_gutenberg(text: str, found: dict[str, str], skipped: list[Skipped]) -> tuple[str, bool]:
     """Take Project Gutenberg's header, credits and licence off TEXT; keep its metadata in FOUND."""
-    start, end = _PG_START.search(text), _PG_END.search(text)
+    start, end = PG_START.search(text), PG_END.search(text)
     if not start:
         return text, False
     for key, value in _PG_FIELD.findall(text[: start.start()]):

@@ -42,14 +42,13 @@ from audiobook.readers.mobi.container import (
 )
 from audiobook.readers.mobi.kf8 import kf8_layout
 from audiobook.readers.mobi.markup import Markup, anchor_positions, filepos_target
+from audiobook.readers.text import PG_END, PG_START
 
 SUFFIXES = (".mobi", ".azw", ".azw3", ".prc")
 # Parsing costs about 20 us a tag: a long novel has some 50,000; past this a crafted file would
 # take more than 10 s (with container.MAX_TEXT, the bound on text without tags).
 MAX_TAGS = 250_000
 _IMAGES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8")
-_PG_START = re.compile(r"^\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG", re.I)
-_PG_END = re.compile(r"^\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG", re.I)
 _YEAR = re.compile(r"\b(\d{4})\b")
 _WORD = re.compile(r"\w+")
 
@@ -155,8 +154,8 @@ def _cover(db: PalmDB, header: Header, path: Path) -> tuple[bytes, Path] | None:
 
 def _gutenberg(items: list[Item]) -> list[Item]:
     """Project Gutenberg's header and licence as not read (an EPUB marks them; MOBI 7 cannot)."""
-    starts = [n for n, i in enumerate(items) if isinstance(i, Text) and _PG_START.match(i.text)]
-    ends = [n for n, i in enumerate(items) if isinstance(i, Text) and _PG_END.match(i.text)]
+    starts = [n for n, i in enumerate(items) if isinstance(i, Text) and PG_START.match(i.text)]
+    ends = [n for n, i in enumerate(items) if isinstance(i, Text) and PG_END.match(i.text)]
     if ends:
         items = [*items[: ends[-1]], *_omitted(items[ends[-1] :], "Project Gutenberg licence")]
     if starts:

@@ -21,12 +21,11 @@ from audiobook.core.book import Book, Skipped
 from audiobook.core.config import SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
 from audiobook.readers.assemble import Manuscript, assemble_book, title_from_name
-from audiobook.readers.chapters import split_chapters
 from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.html_blocks import Break, Heading, Item, Omitted, Text
 from audiobook.readers.language import MAX_CHARS, detect_language
 from audiobook.readers.office import TITLE, Properties, Story
-from audiobook.readers.text import strip_gutenberg
+from audiobook.readers.text import split_plain_text
 
 
 def office_book(
@@ -106,9 +105,7 @@ def _text_book(
         elif isinstance(item, Omitted):
             skipped.append(Skipped(item.reason, item.text))
     text = ("\n" if lines else "\n\n").join(parts)
-    found: dict[str, str] = {}
-    text, gutenberg = strip_gutenberg(text, found, skipped)
-    split = split_chapters(text, replace(options, front_matter=gutenberg))
+    split, meta = split_plain_text(text, options, skipped)
     if split.by_length and any(isinstance(i, Heading) for i in items):
         return None
     if not split.chapters:
@@ -117,7 +114,6 @@ def _text_book(
             path=path,
             hint="add text to it, or point audiobook at the manuscript",
         )
-    meta = {**split.metadata, **found}
     return assemble_book(
         source,
         load_book_meta(source if source.is_dir() else source.parent),

@@ -26,7 +26,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +33,13 @@ from audiobook.core.book import Book, Skipped
 from audiobook.core.config import SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
 from audiobook.readers.assemble import Manuscript, assemble_book
-from audiobook.readers.chapters import split_chapters
 from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.html_blocks import Omitted, Text
 from audiobook.readers.interface import one_file
 from audiobook.readers.pdf.layout import Page, Removed, Run, lay_out
 from audiobook.readers.pdf.structure import Built, Outline, build_items
 from audiobook.readers.sniff import READABLE, SAVE_AS
-from audiobook.readers.text import strip_gutenberg
+from audiobook.readers.text import split_plain_text
 
 SUFFIXES = (".pdf",)
 EXTRACTOR = Path(__file__).with_name("extract.py")
@@ -136,10 +134,7 @@ def _as_text(
     the text reader finds them ("Chapter 1" on a line of its own), or made by length."""
     paragraphs = [item.text for item in built.items if isinstance(item, Text)]
     skipped = [Skipped(i.reason, i.text) for i in built.items if isinstance(i, Omitted)]
-    # A Project Gutenberg text printed to PDF keeps its header and licence: taken off as for text.
-    gutenberg: dict[str, str] = {}
-    text, _ = strip_gutenberg("\n\n".join(paragraphs), gutenberg, skipped)
-    split = split_chapters(text, replace(options, front_matter=True))
+    split, said = split_plain_text("\n\n".join(paragraphs), options, skipped, front_matter=True)
     if not split.chapters:
         raise InputError("no speakable words in the file", path=path, hint=_EXPORT)
     folder = source if source.is_dir() else source.parent
@@ -150,8 +145,8 @@ def _as_text(
             chapters=tuple(split.chapters),
             skipped=tuple(skipped + split.skipped),
             sources=(path,),
-            title=found.title or gutenberg.get("title") or split.metadata.get("title", ""),
-            author=found.author or gutenberg.get("author") or split.metadata.get("author", ""),
+            title=found.title or said.get("title", ""),
+            author=found.author or said.get("author", ""),
             language=found.language,
             description=found.description,
         ),

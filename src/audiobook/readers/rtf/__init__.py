@@ -18,7 +18,6 @@ from audiobook.core.book import Book, Chapter, Paragraph, SceneBreak, Skipped
 from audiobook.core.config import SplitOptions, load_book_meta
 from audiobook.core.errors import InputError
 from audiobook.readers.assemble import Manuscript, assemble_book
-from audiobook.readers.chapters import split_chapters
 from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.headings import inline
 from audiobook.readers.html_blocks import Heading, Item, Omitted, Text
@@ -26,7 +25,7 @@ from audiobook.readers.interface import one_file
 from audiobook.readers.rtf.parse import Parsed, parse_rtf
 from audiobook.readers.rtf.tokens import HINT
 from audiobook.readers.sections import paragraph
-from audiobook.readers.text import strip_gutenberg
+from audiobook.readers.text import split_plain_text
 
 SUFFIXES = (".rtf",)
 # A novel is a few MB of RTF; pictures (hex, often twice: a PNG and a WMF) can make it tens.
@@ -77,13 +76,8 @@ def _plain_text(source: Path, path: Path, parsed: Parsed, options: SplitOptions)
     """A document without heading styles: its paragraphs through the text reader's chapter
     finding; footnotes read at the end of their chapter when asked, as everywhere."""
     texts = [i for i in parsed.items if isinstance(i, Text)]
-    # A Project Gutenberg text saved as RTF keeps its header and licence: taken off as for text.
-    gutenberg_found: dict[str, str] = {}
-    gutenberg_skipped: list[Skipped] = []
-    text, gutenberg = strip_gutenberg(
-        "\n\n".join(t.text for t in texts), gutenberg_found, gutenberg_skipped
-    )
-    split = split_chapters(text, replace(options, front_matter=gutenberg))
+    gutenberg_skipped: list[Skipped] = []  # a Gutenberg text's header and licence
+    split, said = split_plain_text("\n\n".join(t.text for t in texts), options, gutenberg_skipped)
     read = set(parsed.notes.values()) if options.notes else set()
     skipped = [
         Skipped(i.reason, i.text)
@@ -106,10 +100,8 @@ def _plain_text(source: Path, path: Path, parsed: Parsed, options: SplitOptions)
             chapters=tuple(chapters),
             skipped=(*gutenberg_skipped, *skipped, *split.skipped),
             sources=(path,),
-            title=parsed.title or gutenberg_found.get("title") or split.metadata.get("title", ""),
-            author=parsed.author
-            or gutenberg_found.get("author")
-            or split.metadata.get("author", ""),
+            title=parsed.title or said.get("title", ""),
+            author=parsed.author or said.get("author", ""),
             narrator=split.metadata.get("narrator", ""),
             language=parsed.language or split.metadata.get("language", ""),
         ),
