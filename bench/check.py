@@ -1,15 +1,20 @@
 """Benchmark: `audiobook check` on a rendered novel (target: --quick under 2 s for Pride and
 Prejudice).
 
-Run by hand: `.venv/bin/python bench/check.py [RENDERED_DIR]`. Without a folder, renders Pride
-and Prejudice from ../shared/corpus first (minutes). Times `check --quick` and the full check in
-fresh processes (medians of 3 and 1), with `python -c pass` as the reference in the same run;
-then the full check against `check --report` (target: at most 10% more), alternating, medians
-of 2 each.
+Run by hand: `.venv/bin/python bench/check.py [RENDERED_DIR] [--against SRC]`. Without a
+folder, renders Pride and Prejudice from ../shared/corpus first (minutes). Times `check --quick`
+and the full check in fresh processes (medians of 3 and 1), with `python -c pass` as the
+reference in the same run; then the full check against `check --report` (target: at most 10%
+more), alternating, medians of 2 each.
+
+With `--against SRC` (the src/ folder of another checkout, e.g. a `git worktree` of the last
+release), the full check of this checkout and that one's alternate, three runs each, and the
+ratio of their medians is printed (the sentence checks' target: at most 1.2x).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -20,19 +25,39 @@ from pathlib import Path
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
-def timed(cmd: list[str], runs: int) -> tuple[float, int]:
+def timed(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, int]:
     times, code = [], 0
     for _ in range(runs):
         start = time.perf_counter()
-        code = subprocess.run(cmd, capture_output=True).returncode
+        code = subprocess.run(cmd, capture_output=True, env=env).returncode
         times.append(time.perf_counter() - start)
     return statistics.median(times), code
 
 
+def against(check: list[str], src: str) -> None:
+    """This checkout's full check and SRC's, alternating: medians of 3 and their ratio."""
+    other = {**os.environ, "PYTHONPATH": src}
+    ours, theirs = [], []
+    for _ in range(3):
+        ours.append(timed(check, 1)[0])
+        theirs.append(timed(check, 1, other)[0])
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(f"check, this checkout:     {a:6.2f} s; {src}: {b:.2f} s; ratio {a / b:.2f}x")
+
+
 def main() -> None:
+    args = sys.argv[1:]
+    src = None
+    if "--against" in args:
+        at = args.index("--against")
+        src = args[at + 1]
+        del args[at : at + 2]
     with tempfile.TemporaryDirectory() as tmp:
-        if len(sys.argv) > 1:
-            folder = Path(sys.argv[1])
+        if src is not None:
+            against([sys.executable, "-m", "audiobook", "check", args[0]], src)
+            return
+        if args:
+            folder = Path(args[0])
         else:
             folder = Path(tmp) / "audio"
             book = CORPUS / "pride-and-prejudice.txt"

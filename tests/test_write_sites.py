@@ -185,6 +185,7 @@ SITES: dict[str, tuple[str, ...]] = {
         f"{FAULTS}::test_a_render_into_a_full_disk_says_so_in_one_line_and_resumes_elsewhere",
     ),
     "audiobook.pipeline.chapter_job:write_chapter_captions": (_here("chapter-captions"),),
+    "audiobook.pipeline.chapter_job:write_chapter_sentences": (_here("chapter-sentences"),),
     "audiobook.cli.check:_write_target": (_here("check-junit"), _here("check-report"),
                                           _here("check-save-expect")),
     "audiobook.cli.voices:say": (_here("say-wav"), _here("say-mp3")),
@@ -380,6 +381,10 @@ CASES: dict[str, Case] = {
     "chapter-captions": Case(
         ("audiobook.pipeline.chapter_job:write_chapter_captions",),
         says="01-the-harbour.vtt: no space left"
+    ),
+    "chapter-sentences": Case(
+        ("audiobook.pipeline.chapter_job:write_chapter_sentences",),
+        says="01-the-harbour.sentences.json: no space left"
     ),
     "chapter-tags": Case(
         ("audiobook.formats.tags:write_tags",), under="out",

@@ -10,15 +10,25 @@ a new output brings its own check.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from audiobook import outputs
 from audiobook.check.results import junit_xml, load_expect, pinned_durations, results_json
+from audiobook.check.sentences import (
+    BookPaces,
+    Flagged,
+    Frames,
+    audio_checks,
+    book_paces,
+    pace_checks,
+    rated_pace_check,
+)
 from audiobook.core.errors import AudiobookError
 from audiobook.core.files import sha256
 from audiobook.core.manifest import MANIFEST, ChapterEntry, Manifest, read_manifest
+from audiobook.formats.sentence_spans import ChapterSentences, read_sentences
 from audiobook.formats.tags import ID3_VERSION, id3_size, mp3_info, read_tags
 from audiobook.mastering.levels import Levels, measure_file
 from audiobook.mastering.profiles import PROFILES, Profile
@@ -59,16 +69,28 @@ class Limits:
     allow_draft: bool = False  # a draft render (render --draft) passes
 
 
+@dataclass
+class Sentences:
+    """The book's sentence records, what they say of each voice's pace, and (for the report)
+    the spans that failed, by chapter file."""
+
+    records: dict[str, ChapterSentences]
+    paces: BookPaces
+    flagged: dict[str, list[Flagged]]
+
+
 def check_book(
     folder: Path,
     quick: bool = False,
     limits: Limits | None = None,
     measured: dict[str, Levels] | None = None,
+    flagged: dict[str, list[Flagged]] | None = None,
 ) -> list[Result]:
     """Every check of every file the manifest lists; bad input (no manifest) raises InputError.
 
     MEASURED, when given, receives each chapter's levels over time from the decode the checks
-    make anyway (for the report): no file is decoded twice.
+    make anyway (for the report): no file is decoded twice. FLAGGED receives the sentences that
+    failed, by chapter (for the report too).
     """
     limits = limits or Limits()
     manifest = read_manifest(folder)
@@ -76,6 +98,7 @@ def check_book(
     results: list[Result] = []
     chapters = manifest.chapters
     results += _check_numbering(chapters)
+    sentences = _read_records(folder, manifest, results, flagged)
     if manifest.draft:  # spoken by the fastest engine: for checking a split, not for delivery
         detail = (
             "a draft render (allowed by --allow-draft)"
@@ -86,12 +109,52 @@ def check_book(
         results.append(Result(MANIFEST, "not a draft", limits.allow_draft, detail))
     for position, chapter in enumerate(chapters, start=1):
         checks = partial(
-            _check_chapter, folder, manifest, chapter, position, profile, quick, limits, measured
-        )
+            _check_chapter, folder, manifest, chapter, position, profile, quick, limits, measured,
+            sentences,
+        )  # fmt: skip
         results += _guarded(chapter.file, checks)
     if manifest.book is not None:
         results += _guarded("book", lambda: _check_book_files(folder, manifest, quick))
     return results
+
+
+def _read_records(
+    folder: Path,
+    manifest: Manifest,
+    results: list[Result],
+    flagged: dict[str, list[Flagged]] | None,
+) -> Sentences:
+    """Each chapter's sentence record, its hash checked, and the voices' paces from all of
+    them; what cannot be read is a failed check (appended to RESULTS), the rest still used."""
+    records: dict[str, ChapterSentences] = {}
+    for chapter in manifest.chapters:
+        if chapter.sentences is None:
+            continue
+        path = folder / chapter.sentences
+        if not path.is_file():
+            results.append(_missing(path))
+            continue
+        digest = sha256(path)
+        if digest != chapter.sentences_sha256:
+            results.append(
+                Result(path.name, "sha256", False, f"{digest[:16]}…: not the record rendered")
+            )
+            continue
+        try:
+            records[chapter.file] = read_sentences(path)
+        except AudiobookError as exc:
+            results.append(Result(path.name, "readable", False, str(exc)))
+    paces = book_paces(records.values())
+    if not records and manifest.chapters and all(c.sentences is None for c in manifest.chapters):
+        detail = (
+            "not recorded by the version that rendered this book: checked by duration only; "
+            "render it again to check every sentence"
+        )
+        results.append(Result(MANIFEST, "sentences", True, detail))
+    elif records:
+        narrator = next(iter(records.values())).voices.get("narrator", "narrator")
+        results.append(rated_pace_check(MANIFEST, paces, narrator, manifest.rate_wpm))
+    return Sentences(records, paces, flagged if flagged is not None else {})
 
 
 def _guarded(name: str, checks: Callable[[], Iterable[Result]]) -> list[Result]:
@@ -123,9 +186,11 @@ def _check_chapter(
     profile: Profile,
     quick: bool,
     limits: Limits,
-    measured: dict[str, Levels] | None = None,
+    measured: dict[str, Levels] | None,
+    sentences: Sentences,
 ) -> Iterator[Result]:
     name = chapter.file
+    record = sentences.records.get(name)
     path = folder / name
     if not path.is_file():
         yield _missing(path)
@@ -160,17 +225,30 @@ def _check_chapter(
         limits.min_seconds <= info.seconds <= limits.max_minutes * 60,
         f"{info.seconds:.1f} s (allowed {limits.min_seconds:g} s to {limits.max_minutes:g} min)",
     )
-    # A chapter far shorter than its text means text was lost.
-    rate = manifest.rate_wpm
-    spoken = chapter.words / rate * 60
-    low, high = plausible_seconds(chapter.words, rate)
-    yield Result(
-        name,
-        "plausible",
-        low <= info.seconds <= high,
-        f"{info.seconds:.1f} s for {chapter.words} words at {rate} wpm "
-        f"(about {spoken:.0f} s of speech)",
-    )
+    if record is not None:
+        # Each paragraph, and the chapter, as long as its words at the book's pace.
+        paced = pace_checks(name, record, sentences.paces)
+        yield from paced.results
+        sentences.flagged.setdefault(name, []).extend(paced.flagged)
+        ends = max((s.end for s in record.sentences), default=0.0)
+        yield Result(
+            name,
+            "covers its sentences",
+            ends <= info.seconds + DURATION_TOLERANCE_S,
+            f"{info.seconds:.1f} s; its last sentence ends at {ends:.1f} s",
+        )
+    else:
+        # A chapter far shorter than its text means text was lost.
+        rate = manifest.rate_wpm
+        spoken = chapter.words / rate * 60
+        low, high = plausible_seconds(chapter.words, rate)
+        yield Result(
+            name,
+            "plausible",
+            low <= info.seconds <= high,
+            f"{info.seconds:.1f} s for {chapter.words} words at {rate} wpm "
+            f"(about {spoken:.0f} s of speech)",
+        )
     # Bytes against duration: CBR makes a cut-off file show without decoding it.
     audio_bytes = path.stat().st_size - id3_size(path)
     expected_bytes = info.bitrate / 8 * info.seconds
@@ -198,9 +276,16 @@ def _check_chapter(
         return
     digest = sha256(path)
     yield Result(name, "sha256", digest == chapter.sha256, digest[:16] + "…")
-    levels = measure_file(path, profile.sample_rate, series=measured is not None)
+    levels = measure_file(
+        path, profile.sample_rate, series=measured is not None, frames=record is not None
+    )
     if measured is not None:
-        measured[name] = levels
+        measured[name] = replace(levels, frames_db=None)  # the report needs no frames
+    if record is not None and levels.frames_db is not None:
+        frames = Frames.of(levels.frames_db, levels.frame_s, levels.rms_db, levels.noise_floor_db)
+        heard = audio_checks(name, record, frames)
+        yield from heard.results
+        sentences.flagged.setdefault(name, []).extend(heard.flagged)
     decoded_ok = not levels.errors and abs(levels.seconds - info.seconds) <= DURATION_TOLERANCE_S
     yield Result(
         name,

@@ -2,9 +2,10 @@
 
 A summary, a plot of duration against words for the whole book (a chapter that lost text or
 ran long stands out), and per chapter its RMS over time against the profile's bands (the RMS
-window, the peak ceiling, the noise floor's range), its peak and floor marked, its figures next
-to their limits, and its failing checks in place. The measurements are the ones `check` made
-from its own decode of each file (check_book's MEASURED): nothing is decoded again.
+window, the peak ceiling, the noise floor's range), its peak and floor marked, the sentences
+that failed shaded where they are, its figures next to their limits, its failing checks in
+place, and (check --listen) the words the recogniser did not hear. The measurements are the ones
+`check` made from its own decode of each file (check_book's MEASURED): nothing is decoded again.
 
 Plots are drawn by matplotlib (the most used Python plotting library; PSF-style licence) as SVG
 inline in the page, so the report needs no network and no script to open. The page is written
@@ -23,6 +24,7 @@ from typing import Any
 from audiobook import __version__
 from audiobook.check.book import NOISE_FLOOR_RANGE, RMS_TOLERANCE_DB, plausible_seconds
 from audiobook.check.results import Result
+from audiobook.check.sentences import Flagged
 from audiobook.core.audio import clock
 from audiobook.core.errors import InputError
 from audiobook.core.manifest import MANIFEST, ChapterEntry, read_manifest
@@ -43,12 +45,21 @@ class ChapterView:
     figures: list[tuple[str, str, bool]]  # (check, detail, ok) of the level checks
     failed: list[Result]
     plot: str  # inline SVG, or "" when the file could not be measured
+    sentences: list[Flagged]  # every sentence (or pause) that failed, in order
+    unheard: list[tuple[str, str]]  # (when, words) the recogniser did not hear (check --listen)
 
 
 def report_html(
-    folder: Path, results: Sequence[Result], measured: dict[str, Levels], generated: str = ""
+    folder: Path,
+    results: Sequence[Result],
+    measured: dict[str, Levels],
+    generated: str = "",
+    flagged: dict[str, list[Flagged]] | None = None,
+    unheard: dict[str, list[tuple[float, str]]] | None = None,
 ) -> str:
-    """The report of a checked book as one HTML document."""
+    """The report of a checked book as one HTML document. FLAGGED: the sentences that failed,
+    by chapter file (check_book's); UNHEARD: the words check --listen did not hear, each with
+    the time of its sentence, by chapter file."""
     require()
     import jinja2
     import matplotlib
@@ -64,6 +75,8 @@ def report_html(
     for c in manifest.chapters:
         own = by_file.get(c.file, [])
         levels = measured.get(c.file)
+        marks = sorted((flagged or {}).get(c.file, []), key=lambda f: f.start)
+        missed = [(clock(at), words) for at, words in (unheard or {}).get(c.file, [])]
         chapters.append(
             ChapterView(
                 index=c.index,
@@ -74,9 +87,11 @@ def report_html(
                 ok=all(r.ok for r in own),
                 figures=[(r.check, r.detail, r.ok) for r in own if r.check in _FIGURES],
                 failed=[r for r in own if not r.ok],
-                plot=_chapter_plot(levels, profile, bool([r for r in own if not r.ok]))
+                plot=_chapter_plot(levels, profile, bool([r for r in own if not r.ok]), marks)
                 if levels and levels.series_db
                 else "",
+                sentences=marks,
+                unheard=missed,
             )
         )
     chapter_files = {c.file for c in manifest.chapters}
@@ -135,7 +150,9 @@ def _svg(figure: Any) -> str:
     return text[text.index("<svg") :]
 
 
-def _chapter_plot(levels: Levels, profile: Profile, failing: bool) -> str:
+def _chapter_plot(
+    levels: Levels, profile: Profile, failing: bool, marks: Sequence[Flagged] = ()
+) -> str:
     from matplotlib.figure import Figure
 
     # Fixed margins: a constrained layout draws every figure twice (half of the report's time).
@@ -158,6 +175,10 @@ def _chapter_plot(levels: Levels, profile: Profile, failing: bool) -> str:
             label=f"peak {levels.peak_db:.1f}")  # fmt: skip
     ax.plot([levels.floor_s / per], [levels.noise_floor_db], marker="v", color=_OK,
             linestyle="none", label=f"floor {levels.noise_floor_db:.1f}")  # fmt: skip
+    for n, mark in enumerate(m for m in marks if m.end > m.start):  # the sentences that failed
+        end = max(mark.end, mark.start + step / 2)  # one as short as a word still shows
+        label = "failing sentence" if n == 0 else None
+        ax.axvspan(mark.start / per, end / per, color=_FAIL, alpha=0.25, linewidth=0, label=label)
     ax.set_ylim(-95, 0)
     ax.set_xlim(0, max(levels.seconds / per, 1 / per))
     ax.set_xlabel(unit)

@@ -75,6 +75,11 @@ class ChapterRecord(Protocol):
         ...
 
     @property
+    def sentences(self) -> tuple[str, str]:
+        """Its sentence record beside it (formats/sentence_spans.py) and the record's sha256."""
+        ...
+
+    @property
     def lines(self) -> Sequence[Any]:
         """Its quoted lines and who reads them (CastLine), when the render has a cast."""
         ...
@@ -153,14 +158,17 @@ class ChapterEntry(_Part):
     captions: tuple[str, ...] = ()
     caption_words: int | None = None
     caption_words_sha256: str | None = None
+    # Every sentence said and when: its record beside it (an older render has none).
+    sentences: str | None = None
+    sentences_sha256: str | None = None
     # The cast (when characters' lines are voiced): who read lines, and every quoted line.
     cast: tuple[CastEntry, ...] | None = None
     lines: tuple[LineEntry, ...] | None = None
 
-    @field_validator("file")
+    @field_validator("file", "sentences")
     @classmethod
-    def _in_the_folder(cls, file: str) -> str:
-        if "/" in file:
+    def _in_the_folder(cls, file: str | None) -> str | None:
+        if file is not None and ("/" in file or "\\" in file or file in ("", ".", "..")):
             raise ValueError("a chapter file is a name in the book's folder")
         return file
 
@@ -170,6 +178,8 @@ class ChapterEntry(_Part):
         if not self.captions:  # a chapter without captions has none of their keys
             for name in ("captions", "caption_words", "caption_words_sha256"):
                 del entry[name]
+        if self.sentences is None:
+            del entry["sentences"], entry["sentences_sha256"]
         if self.lines is None:  # a render without a cast has none of its keys
             del entry["cast"], entry["lines"]
         return entry
@@ -331,10 +341,11 @@ def _chapter_entry(r: ChapterRecord) -> ChapterEntry:
                 for line in r.lines
             ),
         }  # fmt: skip
+    record, record_sha = r.sentences
     return ChapterEntry(
         index=r.index, title=r.title, file=r.file, duration_ms=r.duration_ms, words=r.words,
         sha256=r.sha256, bytes=r.bytes, rms_db=r.rms_db, peak_db=r.peak_db, key=r.file_key,
-        **captions, **cast,
+        **captions, sentences=record or None, sentences_sha256=record_sha or None, **cast,
     )  # fmt: skip
 
 
@@ -394,6 +405,7 @@ def listed_files(previous: dict[str, Any]) -> set[str]:
     try:
         old = {c["file"] for c in previous.get("chapters", [])}
         old |= {name for c in previous.get("chapters", []) for name in c.get("captions", [])}
+        old |= {c["sentences"] for c in previous.get("chapters", []) if c.get("sentences")}
         if isinstance(previous.get("book"), dict):
             old |= _section_files(previous["book"])
         old |= {name for name in previous.get("stale", []) if isinstance(name, str)}

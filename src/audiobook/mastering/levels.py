@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,15 +39,24 @@ class Levels:
     series_step_s: float = 0.0
     peak_s: float = 0.0
     floor_s: float = 0.0
+    # With frames: the mean square of each FRAME_S frame in dBFS, for check's sentence checks
+    # (where speech is and is not); FRAME_S is about 10 ms.
+    frames_db: np.ndarray | None = field(default=None, compare=False, repr=False)
+    frame_s: float = 0.0
 
 
 class LevelMeter:
     """Feeds on float samples in [-1, 1] at SAMPLE_RATE, chunk by chunk."""
 
-    def __init__(self, sample_rate: int):
+    def __init__(self, sample_rate: int, frames: bool = False):
         self.sample_rate = sample_rate
         self.hop = round(sample_rate * NOISE_HOP_S)
         self.hops_per_window = round(NOISE_WINDOW_S / NOISE_HOP_S)
+        # Each hop cut into frames of about 10 ms (a whole number of samples each), measured in
+        # the same pass: the hop's energy is their sum.
+        self.frames_per_hop = max(d for d in range(1, 11) if self.hop % d == 0) if frames else 1
+        self._frames = frames
+        self._frame_energy: list[np.ndarray] = []
         self._pending = np.zeros(0, dtype=np.float64)
         self._hop_energy: list[np.ndarray] = []  # sum of squares of each 0.1 s hop
         self._total_energy = 0.0
@@ -69,7 +78,12 @@ class LevelMeter:
         self._count += x.size
         x = np.concatenate([self._pending, x]) if self._pending.size else x
         whole = (x.size // self.hop) * self.hop
-        if whole:
+        if whole and self._frames:
+            blocks3 = x[:whole].reshape(-1, self.frames_per_hop, self.hop // self.frames_per_hop)
+            frame_energy = np.einsum("ijk,ijk->ij", blocks3, blocks3)
+            self._frame_energy.append(frame_energy.reshape(-1).astype(np.float32))
+            self._hop_energy.append(frame_energy.sum(axis=1))
+        elif whole:
             blocks = x[:whole].reshape(-1, self.hop)
             self._hop_energy.append(np.einsum("ij,ij->i", blocks, blocks))
         self._pending = x[whole:].copy()
@@ -92,6 +106,11 @@ class LevelMeter:
             noise_floor_db=round(to_db(floor), 2),
             seconds=self._count / self.sample_rate,
         )
+        if self._frames:
+            size = self.hop // self.frames_per_hop
+            energy = np.concatenate(self._frame_energy) if self._frame_energy else np.zeros(0)
+            frames_db = 10 * np.log10(np.maximum(energy / size, 1e-15, dtype=np.float32))
+            levels = replace(levels, frames_db=frames_db, frame_s=size / self.sample_rate)
         if not series or not hops.size:
             return levels
         # Windows of whole hops: at least SERIES_MIN_S, and no more than SERIES_POINTS of them.
@@ -111,19 +130,23 @@ class LevelMeter:
         )
 
 
-def measure_file(path: Path, sample_rate: int = 44100, series: bool = False) -> Levels:
-    """Decode PATH with ffmpeg and measure it (with SERIES, over time too, from the same
-    decode); raises ToolError if it does not decode."""
+def measure_file(
+    path: Path, sample_rate: int = 44100, series: bool = False, frames: bool = False
+) -> Levels:
+    """Decode PATH with ffmpeg and measure it (with SERIES, over time too, and with FRAMES, each
+    10 ms frame, from the same decode); raises ToolError if it does not decode."""
     reader = ffmpeg.Reader(
         ["-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
     )
-    levels = measure_f32_stream(reader.chunks(1 << 20), sample_rate, series)
+    levels = measure_f32_stream(reader.chunks(1 << 20), sample_rate, series, frames)
     return replace(levels, errors=tuple(reader.errors))
 
 
-def measure_f32_stream(chunks: Iterable[bytes], sample_rate: int, series: bool = False) -> Levels:
+def measure_f32_stream(
+    chunks: Iterable[bytes], sample_rate: int, series: bool = False, frames: bool = False
+) -> Levels:
     """Levels of a stream of little-endian float32 samples, cut anywhere."""
-    meter = LevelMeter(sample_rate)
+    meter = LevelMeter(sample_rate, frames)
     leftover = b""
     for chunk in chunks:
         data = leftover + chunk

@@ -10,6 +10,7 @@ concurrent.futures executor can run it; it runs where the output folder is.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from typing import Any
 from audiobook import __version__
 from audiobook.core.audio import Pause
 from audiobook.core.cache import Cache, CacheUnwritable, CorruptEntry, content_key
+from audiobook.core.config import Voice
 from audiobook.core.errors import AudiobookError
 from audiobook.core.files import atomic_write, sha256
 from audiobook.core.sentences import Timed, words_digest
@@ -31,6 +33,12 @@ from audiobook.formats.captions import (
     load_timings,
 )
 from audiobook.formats.m4b import AacTrack, load_track
+from audiobook.formats.sentence_spans import (
+    ChapterSentences,
+    SpokenSentence,
+    sentences_json,
+    sentences_name,
+)
 from audiobook.formats.tags import mp3_info, write_tags
 from audiobook.mastering.ffmpeg import ffmpeg_version
 from audiobook.mastering.profiles import PROFILES
@@ -180,15 +188,17 @@ def _run_chapter(request: ChapterRequest) -> ChapterResult:
         and final.stat().st_size == unchanged.get("bytes")
         and tuple(unchanged.get("captions", ())) == captions
         and all((out_dir / name).exists() for name in captions)
-        and cached_entry((AAC_FRAMES, AAC_SIZES, TIMINGS))
+        and (kept := cached_entry((AAC_FRAMES, AAC_SIZES, TIMINGS)))
     ):
+        # The sentence record too (a render before it was written has none): from the timings.
+        record = write_chapter_sentences(job, steps, kept, out_dir)
         return ChapterResult(
                 index=job.chapter.index, title=job.chapter.title, file=job.file_name,
                 words=job.chapter.words, duration_ms=unchanged["duration_ms"],
                 sha256=unchanged["sha256"], rms_db=unchanged.get("rms_db", 0.0),
                 peak_db=unchanged.get("peak_db", 0.0), cached=True, key=key, file_key=file_key,
                 bytes=unchanged["bytes"], captions=captions, caption_words=caption_words,
-                **cast,
+                sentences=record, **cast,
             )  # fmt: skip
     entry = None if force else cached_entry(ENTRY_FILES)
     cached = entry is not None
@@ -205,11 +215,13 @@ def _run_chapter(request: ChapterRequest) -> ChapterResult:
         if entry is None:  # emptied under us, by `clean` or by hand
             raise AudiobookError("the cache lost the chapter as it was made; render again")
     levels = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-    # The captions first, then the MP3: a chapter whose MP3 has its final name has its captions.
-    # If the MP3 cannot be written, the captions just written go too (none without their audio).
+    # The sentence record and captions first, then the MP3: a chapter whose MP3 has its final
+    # name has them. If the MP3 cannot be written, they go too (none without their audio).
     names = dict(cast.get("speakers", ()))
-    written = write_chapter_captions(job, entry, out_dir, names) if job.captions else ()
+    record = write_chapter_sentences(job, steps, entry, out_dir)
+    written: tuple[str, ...] = (record[0],)
     try:
+        written += write_chapter_captions(job, entry, out_dir, names) if job.captions else ()
         with atomic_write(final) as tmp:
             shutil.copyfile(entry / "chapter.mp3", tmp)
             write_tags(tmp, job.book, job.item)
@@ -237,8 +249,50 @@ def _run_chapter(request: ChapterRequest) -> ChapterResult:
         bytes=final.stat().st_size,
         captions=captions,
         caption_words=caption_words,
+        sentences=record,
         **cast,
     )
+
+
+def voice_description(voice: Voice) -> str:
+    """A voice as its sentence record describes it: the same words for the same voice in every
+    chapter, so that check can measure each voice's pace across the book."""
+    settings = [
+        f"{voice.rate} wpm" if voice.rate else "",
+        f"pitch {voice.pitch}" if voice.pitch is not None else "",
+        f"speaker {voice.speaker}" if voice.speaker is not None else "",
+    ]
+    return " ".join(word for word in [voice.engine, voice.voice, *settings] if word)
+
+
+def write_chapter_sentences(
+    job: ChapterJob, steps: list[Step], entry: Path, out_dir: Path
+) -> tuple[str, str]:
+    """NN-title.sentences.json beside the chapter's MP3 (formats/sentence_spans.py), from its
+    cache entry's timings and the voice of each run; written only when it differs from the one
+    there. Returns its name and sha256 (for the manifest)."""
+    run_voice = {s.run: s.voice for s in steps if isinstance(s, Say)}
+    timed = load_timings(entry / TIMINGS)
+    keys = sorted({run_voice.get(t.group, "narrator") for t in timed})
+    record = ChapterSentences(
+        chapter=job.file_name,
+        voices={k: voice_description(job.voices[k]) for k in keys if k in job.voices},
+        sentences=tuple(
+            SpokenSentence(t.text, t.start, t.end, run_voice.get(t.group, "narrator"), t.group)
+            for t in timed
+        ),
+    )
+    data = sentences_json(record).encode("utf-8")
+    name = sentences_name(job.file_name)
+    path = out_dir / name
+    try:
+        same = path.read_bytes() == data
+    except OSError:
+        same = False
+    if not same:
+        with atomic_write(path) as tmp:
+            tmp.write_bytes(data)
+    return name, hashlib.sha256(data).hexdigest()
 
 
 def write_chapter_captions(

@@ -42,6 +42,7 @@ class ChapterResult:
     bytes: int = 0
     captions: tuple[str, ...] = ()  # its caption files (NN-title.vtt, .srt)
     caption_words: tuple[int, str] = (0, "")  # what they must hold: words and their hash
+    sentences: tuple[str, str] = ("", "")  # its sentence record (NN-title.sentences.json), sha256
     error: str | None = None
     # The cast: each quoted line with who reads it; each run read by a character (run, name),
     # for the book's captions; each voice that read lines (name, "engine voice", lines).

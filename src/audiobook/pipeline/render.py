@@ -351,6 +351,7 @@ def _stale(summary: RenderSummary, previous: dict) -> list[str]:
     """Files an earlier render listed that this one did not write (chapters removed, renamed)."""
     keep = {r.file for r in summary.results} | manifest.book_files(summary.book_section)
     keep |= {name for r in summary.results for name in r.captions}
+    keep |= {r.sentences[0] for r in summary.results if r.sentences[0]}
     listed = manifest.listed_files(previous) - keep
     plain = (name for name in listed if "/" not in name and "\\" not in name)
     return sorted(name for name in plain if os.path.lexists(summary.out_dir / name))
