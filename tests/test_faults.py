@@ -12,6 +12,7 @@ import errno
 import gc
 import hashlib
 import json
+import multiprocessing.util
 import os
 import shutil
 import subprocess
@@ -104,7 +105,9 @@ def assert_matches_its_manifest(out: Path) -> None:
     for name, chapter in chapters.items():
         assert here[name] == chapter["sha256"], name
         assert all(caption in here for caption in chapter.get("captions", []))
+        assert here[chapter["sentences"]] == chapter["sentences_sha256"], name
     listed = set(chapters) | {n for c in chapters.values() for n in c.get("captions", [])}
+    listed |= {c["sentences"] for c in chapters.values()}
     book = manifest.get("book") or {}
     listed |= {v for k, v in book.items() if isinstance(v, str) and k != "key"}
     for name, digest in book.get("sha256", {}).items():
@@ -239,6 +242,9 @@ def test_a_read_only_cache_serves_what_it_holds(
     monkeypatch.setitem(render.render_book.__kwdefaults__, "engine_factory", Speaks)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
+    # multiprocessing's own folder (pymp-*, made once a process, kept until it exits) is made
+    # now, where it belongs: the scratch folder is to show what the render leaves there.
+    multiprocessing.util.get_temp_dir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     write_book(tmp_path)
     monkeypatch.setenv("AUDIOBOOK_CACHE", str(disk / "cache"))

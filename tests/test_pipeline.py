@@ -66,8 +66,9 @@ def test_a_failed_chapter_is_reported_and_the_others_kept(tmp_path: Path) -> Non
     assert "could not speak" in (summary.failed[0].error or "")
     files = sorted(p.name for p in (tmp_path / "audio").iterdir())
     assert files == [
-        "01-the-harbour.mp3", "01-the-harbour.srt", "01-the-harbour.vtt",
-        "03-the-return.mp3", "03-the-return.srt", "03-the-return.vtt", "manifest.json",
+        "01-the-harbour.mp3", "01-the-harbour.sentences.json", "01-the-harbour.srt",
+        "01-the-harbour.vtt", "03-the-return.mp3", "03-the-return.sentences.json",
+        "03-the-return.srt", "03-the-return.vtt", "manifest.json",
     ]  # fmt: skip
 
 

@@ -62,7 +62,9 @@ def test_render_writes_one_mp3_per_chapter_and_a_manifest(rendered_book: Path) -
     assert captions[:2] == ["01-the-harbour.vtt", "01-the-harbour.srt"]
     book_files = ["metadata.json", *(f"the-harbour-book.{s}" for s in ("m3u8", "m4b", "mp3"))]
     book_files += [f"the-harbour-book.{s}" for s in ("vtt", "srt", "epub")]
-    assert files == sorted([*chapter_files, *captions, *book_files, "manifest.json"])
+    records = [c["sentences"] for c in manifest["chapters"]]
+    assert records[0] == "01-the-harbour.sentences.json"
+    assert files == sorted([*chapter_files, *captions, *records, *book_files, "manifest.json"])
     assert not list((rendered_book / "audio").glob(".*"))  # no temporary files left
 
 
@@ -144,7 +146,7 @@ def test_removed_chapters_leave_no_stale_files(tmp_path: Path) -> None:
     voices.write_text(voices.read_text() + "\n[output]\nbook_files = false\n", encoding="utf-8")
     assert run_cli("render", cwd=tmp_path).returncode == 0
     assert sorted(p.name for p in (tmp_path / "audio").iterdir()) == [
-        "01-one.mp3", "01-one.srt", "01-one.vtt", "manifest.json",
+        "01-one.mp3", "01-one.sentences.json", "01-one.srt", "01-one.vtt", "manifest.json",
     ]  # fmt: skip
 
 
