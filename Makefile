@@ -33,7 +33,7 @@ $(BIN)/python:
 
 # Editable install: source edits need no reinstall; only a change to pyproject.toml triggers one.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[kokoro,piper,test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[kokoro,piper,listen,test]'
 	touch $@
 
 clean-venv:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,13 +49,6 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("render", "--jobs", "2", cwd=folder)
     assert result.returncode == 0, result.stderr
     return folder / "audio"
-
-
-@pytest.fixture
-def book(rendered: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "audio"
-    shutil.copytree(rendered, folder)
-    return folder
 
 
 def chapter(folder: Path, n: int) -> Path:
@@ -213,3 +205,19 @@ def test_an_edited_record_is_not_trusted(book: Path) -> None:
     code, results = check(book, "--quick")
     assert code == 1
     assert (record.name, "sha256") in {(r["file"], r["check"]) for r in results if not r["ok"]}
+
+
+@pytest.mark.slow
+def test_the_report_shades_the_failing_sentence(book: Path, tmp_path: Path) -> None:
+    sentence = replace_with_room_tone(book)
+    report = tmp_path / "report.html"
+    code, _ = check(book, "--report", str(report))
+    assert code == 1
+    html = report.read_text(encoding="utf-8")
+    section = html[html.index('data-file="' + chapter(book, 2).name) :]
+    section = section[: section.index("</section>")]
+    listed = section[section.index('class="sentences"') : section.index("<figure")]
+    assert "missing" in listed and " ".join(sentence.split()[:4]) in listed
+    assert "failing sentence" in section  # the shaded span's legend, in the chapter's plot
+    other = html[html.index('data-file="' + chapter(book, 1).name) :]
+    assert "failing sentence" not in other[: other.index("</section>")]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from audiobook.cli.shared import JsonOpt, out
+from audiobook.cli.shared import JsonOpt, err, out
 from audiobook.core.errors import EXIT_FAILED, InputError, debug_traceback, from_os_error
 
 
@@ -42,6 +43,34 @@ def check(
     allow_draft: Annotated[
         bool, typer.Option("--allow-draft", help="Pass a draft render (render --draft).")
     ] = False,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            "--listen",
+            help="Also hear the audio with an offline speech recogniser and compare its words "
+            "with the text (the listen extra).",
+        ),
+    ] = False,
+    listen_sample: Annotated[
+        float | None,
+        typer.Option(
+            "--listen-sample",
+            min=1.0,
+            metavar="SECONDS",
+            help="Listen to about this many seconds of each chapter, spread through it "
+            "(implies --listen).",
+        ),
+    ] = None,
+    max_wer: Annotated[
+        str,
+        typer.Option(
+            "--max-wer", metavar="PCT", help="A chapter heard with more word errors fails."
+        ),
+    ] = "35%",
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, help="Listening workers [default: the CPU count]."),
+    ] = None,
     min_seconds: Annotated[float, typer.Option(help="Shortest chapter allowed.")] = 1.0,
     max_minutes: Annotated[float, typer.Option(help="Longest chapter allowed.")] = 120.0,
     as_json: JsonOpt = False,
@@ -57,18 +86,44 @@ def check(
         min_seconds=min_seconds,
         max_minutes=max_minutes,
         expect=checks.load_expect(expect) if expect else None,
-        tolerance=_percent(tolerance),
+        tolerance=_percent(tolerance, "--tolerance", "2%"),
         allow_draft=allow_draft,
     )
+    listening = listen or listen_sample is not None
+    if listening:
+        from audiobook.check import listen as listens
+
+        wer_limit = _percent(max_wer, "--max-wer", "35%")
+        listens.require()  # the extra installed: said before the book is read (exit 2)
     measured: dict | None = None
     if report is not None:
         from audiobook.check import report as reports
 
         reports.require()
         measured = {}
-    results = checks.check_book(folder, quick=quick, limits=limits, measured=measured)
+    flagged: dict = {}  # the sentences that failed, by chapter: shaded in the report
+    results = checks.check_book(
+        folder, quick=quick, limits=limits, measured=measured, flagged=flagged
+    )
+    unheard: dict = {}
+    if listening:
+        from audiobook.core.manifest import read_manifest
+
+        heard = listens.listen_book(
+            folder,
+            read_manifest(folder),
+            sample_seconds=listen_sample,
+            jobs=jobs or os.cpu_count() or 1,
+            max_wer=wer_limit,
+            progress=_heard_line,
+        )
+        results += heard.results
+        unheard = heard.unheard_passages()
     if report is not None:
-        _write_target(report, "--report", reports.report_html(folder, results, measured or {}))
+        page = reports.report_html(
+            folder, results, measured or {}, flagged=flagged, unheard=unheard
+        )
+        _write_target(report, "--report", page)
     if save_expect is not None:
         doc = {"durations": checks.pinned_durations(folder)}
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -121,9 +176,18 @@ def _write_target(path: Path, option: str, text: str) -> None:
         raise InputError(f"{option}: {error.message}", path=error.path, hint=hint) from None
 
 
-def _percent(text: str) -> float:
+def _heard_line(chapter: Any) -> None:
+    """A chapter heard (check --listen), on stderr: listening a novel takes minutes."""
+    what = f"WER {chapter.wer:.1%}" if chapter.listened else chapter.note
+    err.print(f"heard {chapter.file}: {what}", markup=False)
+
+
+def _percent(text: str, option: str, example: str) -> float:
+    """A share written as 2% or 2 (a percentage) or 0.02 (a fraction)."""
     try:
         value = float(text.strip().rstrip("%"))
     except ValueError:
-        raise InputError(f"--tolerance {text!r} is not a percentage", hint="e.g. 2%") from None
+        raise InputError(f"{option} {text!r} is not a percentage", hint=f"e.g. {example}") from None
+    if value < 0 or value != value:  # negative, or not a number
+        raise InputError(f"{option} {text!r} is not a percentage", hint=f"e.g. {example}")
     return value / 100 if text.strip().endswith("%") or value >= 1 else value
