@@ -173,3 +173,20 @@ def test_frames_are_speech_between_the_floor_and_the_rms() -> None:
     levels = np.array([-72.0, -70.0, -44.0, -20.0, -30.0, -58.0], dtype=np.float32)
     frames = Frames.of(levels, FRAME, rms_db=-20.0, floor_db=-70.0)
     assert frames.speech.tolist() == [False, False, True, True, True, False]
+
+
+def test_a_sentence_trailing_off_under_the_speech_threshold_is_not_cut_short() -> None:
+    # One sentence, 0 to 2 s: speech for 1.4 s, then 0.6 s trailing off at -52 dBFS (under the
+    # speech threshold, over room tone), then room tone; and the same with room tone instead.
+    chapter = record(SpokenSentence("She trailed off, and then", 0.0, 2.0))
+    levels = np.full(300, -72.0, dtype=np.float32)
+    levels[:140] = -20.0
+    levels[140:200] = -52.0
+    frames = Frames.of(levels, FRAME, rms_db=-20.0, floor_db=-72.0)
+    assert audio_checks(chapter.chapter, chapter, frames).results[0].ok
+    levels[140:200] = -72.0
+    frames = Frames.of(levels, FRAME, rms_db=-20.0, floor_db=-72.0)
+    assert (
+        "cut short: speech stops 0.6 s"
+        in audio_checks(chapter.chapter, chapter, frames).results[0].detail
+    )

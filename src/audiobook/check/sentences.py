@@ -15,7 +15,9 @@ engine's own timings). Two things are proven from it:
 
 Speech is told from room tone by level alone: the master puts speech near the profile's RMS and
 room tone near the noise floor, tens of dB apart, so a threshold between the two (SPEECH_BELOW_RMS
-under the chapter's RMS, at least SPEECH_ABOVE_FLOOR over its floor) separates them.
+under the chapter's RMS, at least SPEECH_ABOVE_FLOOR over its floor) separates them. A span's
+edges are found by any sound above room tone (SOUND_ABOVE_FLOOR): a sentence that trails off
+under the speech threshold still ends where it ends.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from audiobook.outputs.interface import Result
 
 SPEECH_BELOW_RMS = 25.0  # dB: a frame this far under the chapter's RMS is still speech
 SPEECH_ABOVE_FLOOR = 15.0  # dB: and at least this far over its noise floor
+SOUND_ABOVE_FLOOR = 10.0  # dB: a frame this far over the floor is not room tone
 EDGE_S = 0.35  # speech starts and ends within this of its span's edges
 SPOKEN_SHARE = 0.3  # at least this share of a span's frames are speech
 STRAY_S = 0.2  # speech this long outside every span is speech where nothing was said
@@ -229,15 +232,17 @@ def rated_pace_check(file: str, paces: BookPaces, narrator: str, rate_wpm: float
 
 @dataclass(frozen=True)
 class Frames:
-    """Which ~10 ms frames of a chapter hold speech."""
+    """Which ~10 ms frames of a chapter hold speech, and which hold any sound above room tone
+    (a sentence trailing off, a breath: where a sentence's edges are)."""
 
     speech: np.ndarray  # bool, one per frame
     frame_s: float
+    sound: np.ndarray | None = None  # bool, one per frame; None: the speech frames
 
     @classmethod
     def of(cls, frames_db: np.ndarray, frame_s: float, rms_db: float, floor_db: float) -> Frames:
         threshold = max(rms_db - SPEECH_BELOW_RMS, floor_db + SPEECH_ABOVE_FLOOR)
-        return cls(frames_db > threshold, frame_s)
+        return cls(frames_db > threshold, frame_s, frames_db > floor_db + SOUND_ABOVE_FLOOR)
 
     @property
     def seconds(self) -> float:
@@ -248,6 +253,10 @@ class Frames:
 
     def window(self, start: float, end: float) -> np.ndarray:
         return self.speech[self.index(start) : self.index(end)]
+
+    def sound_window(self, start: float, end: float) -> np.ndarray:
+        sound = self.speech if self.sound is None else self.sound
+        return sound[self.index(start) : self.index(end)]
 
 
 def audio_checks(file: str, record: ChapterSentences, frames: Frames) -> ChapterVerdict:
@@ -315,7 +324,9 @@ def _sentence_flag(sentence: SpokenSentence, frames: Frames, length: float) -> F
     if not found.size or (span >= MIN_SPAN_S and found.size / window.size < SPOKEN_SHARE):
         share = found.size / window.size if window.size else 0.0
         return flag("missing", f"room tone where it is said ({share:.0%} of {span:.1f} s speech)")
-    first, last = found[0] * frames.frame_s, (found[-1] + 1) * frames.frame_s
+    # The edges by sound, not speech: a sentence may trail off under the speech threshold.
+    heard = np.flatnonzero(frames.sound_window(a, b))
+    first, last = heard[0] * frames.frame_s, (heard[-1] + 1) * frames.frame_s
     if b > length + 0.05:
         return flag("cut short", f"the file ends at {_clock(length)}, {b - length:.1f} s before it")
     if span - last > EDGE_S:
