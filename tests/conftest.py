@@ -153,3 +153,31 @@ def first_answer(url: str, server: subprocess.Popen[Any], **request: Any) -> Any
                     raise AssertionError(ended) from refused
                 assert time.monotonic() < deadline, f"{url} did not answer"
                 time.sleep(0.1)
+
+
+# Kokoro's paces as its engine measured them (engines/kokoro.py `measured_wpm`: the calibration
+# passage spoken in a voice at a speed, 12-15 s of a core each), for the voices and speeds the
+# tests' renders would otherwise measure first: the cast's characters at the narrator's pace
+# (tests/cast) and af_heart's steps to 230 words a minute (tests/engines/test_kokoro.py).
+RECORDED_KOKORO_PACES = REPO / "tests" / "cast" / "data" / "kokoro-pace.json"
+
+
+@pytest.fixture(scope="session")
+def recorded_kokoro_paces() -> None:
+    """The recorded paces put into the pace memo of the tests' own cache, beside what it holds.
+    They are keyed as the engine keys them (the model, the voices, the engine's versions, the
+    passage, the speed): with another model or version their keys simply do not match and the
+    paces are measured again. Measuring itself is what test_kokoro.py's archive voice proves."""
+    import json
+
+    from audiobook.core.cache import default_cache_dir
+    from audiobook.engines.kokoro import PACE_MEMO
+
+    memo = default_cache_dir() / PACE_MEMO
+    try:
+        known = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    known = {**json.loads(RECORDED_KOKORO_PACES.read_text(encoding="utf-8")), **known}
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    memo.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
