@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from audiobook import cli
-from audiobook.check import listen, recogniser, wer
+from audiobook.check import listen, listen_windows, recogniser, wer
 from audiobook.core.manifest import read_manifest
 from audiobook.formats.sentence_spans import SpokenSentence, read_sentences
 
@@ -109,12 +109,12 @@ def sentences(count: int, seconds: float = 5.0, gap: float = 0.3, per_group: int
 
 def test_a_chapter_is_heard_in_windows_of_whole_paragraphs() -> None:
     said = sentences(60)
-    windows = listen.full_windows(said, said[-1].end + 2)
+    windows = listen_windows.full_windows(said, said[-1].end + 2)
     assert [i for w in windows for i in w.sentences] == list(range(60))  # each once, in order
     for w in windows:
         groups = {said[i].group for i in w.sentences}
         assert {i for i, s in enumerate(said) if s.group in groups} == set(w.sentences)
-        assert w.seconds <= listen.WINDOW_S + 2 * listen.PAD_S
+        assert w.seconds <= listen_windows.WINDOW_S + 2 * listen_windows.PAD_S
         # Padded into the pauses around it, never into a neighbour's speech.
         first, last = w.sentences[0], w.sentences[-1]
         assert w.start < said[first].start and (first == 0 or w.start > said[first - 1].end)
@@ -123,14 +123,14 @@ def test_a_chapter_is_heard_in_windows_of_whole_paragraphs() -> None:
 
 def test_a_paragraph_longer_than_a_window_is_one_window_heard_in_pieces() -> None:
     said = sentences(12, per_group=12)  # one paragraph of 63 s
-    windows = listen.full_windows(said, 70.0)
+    windows = listen_windows.full_windows(said, 70.0)
     assert [w.sentences for w in windows] == [tuple(range(12))]
 
 
 @pytest.mark.parametrize("seconds", [20.0, 60.0, 120.0])
 def test_a_sample_is_about_the_seconds_asked_spread_through_the_chapter(seconds: float) -> None:
     said = sentences(240)  # about 21 minutes
-    windows = listen.sample_windows(said, said[-1].end + 2, seconds)
+    windows = listen_windows.sample_windows(said, said[-1].end + 2, seconds)
     heard = sum(w.seconds for w in windows)
     assert 0.7 * seconds <= heard <= 1.5 * seconds
     chosen = [i for w in windows for i in w.sentences]
@@ -145,14 +145,15 @@ def test_a_sample_is_about_the_seconds_asked_spread_through_the_chapter(seconds:
 
 def test_a_sample_of_a_long_paragraph_is_its_first_sentences_open_at_the_end() -> None:
     said = sentences(20, per_group=20)  # one paragraph of 105 s
-    (window,) = listen.sample_windows(said, said[-1].end + 2, 20.0)
+    (window,) = listen_windows.sample_windows(said, said[-1].end + 2, 20.0)
     assert window.open_end and window.seconds == pytest.approx(20.0, abs=0.5)
     assert window.sentences[0] == 0 and said[window.sentences[-1]].start < window.end + 5.0
 
 
 def test_a_short_chapter_is_heard_whole_whatever_the_sample() -> None:
     said = sentences(6)
-    assert listen.sample_windows(said, 40.0, 60.0) == listen.full_windows(said, 40.0)
+    whole = listen_windows.full_windows(said, 40.0)
+    assert listen_windows.sample_windows(said, 40.0, 60.0) == whole
 
 
 def test_a_pause_is_found_to_cut_at() -> None:

@@ -2,23 +2,16 @@
 
 Each chapter's sentence record (formats/sentence_spans: every sentence said, as written, and
 where it is in the MP3) gives the text and the times. The chapter is heard in windows of whole
-written runs (paragraphs, credits, a character's line), consecutive ones together up to WINDOW_S
-(Whisper hears 30 s at a time), each padded into the pauses around it and transcribed alone
-(check/recogniser), then compared with its own sentences (check/wer): a window's words can only
-be matched with the text said in it, so the alignment stays small however long the chapter, and
-a word lost is placed in its sentence. Windows end between paragraphs, never between sentences:
-a paragraph is one utterance of the engine, placed exactly by the render, while the sentence
-times inside it are the engine's own (eSpeak NG's were up to 5 s off in The Canterville
-Ghost, measured against the recogniser's word times), and a window cut there would cut words
-off their text.
-With a sample (`--listen-sample N`), whole paragraphs at places spread through the chapter adding
-up to about N seconds are heard instead (the first sentences of a paragraph too long for its
-share, the window open at its end), and compared with their own sentences only.
+paragraphs (check/listen_windows: all of it, or a sample spread through it), each transcribed
+alone (check/recogniser) and compared with its own sentences (check/wer): a window's words can
+only be matched with the text said in it, so the alignment stays small however long the chapter,
+and a word lost is placed in its sentence.
 
-A chapter fails when its word error rate is above `--max-wer`; its result names the paragraph
-where most words were lost (its first words and time) and the words not heard. A book in a
-language the model does not hear (tiny.en: English), or a render without sentence records (from
-before they were written), passes with a result that says it was not listened to and why.
+A chapter fails when its word error rate is above `--max-wer`, or when a paragraph of
+PARAGRAPH_WORDS or more is heard at over PARAGRAPH_WER; its result names the paragraph and the
+words not heard. A book in a language the model does not hear (tiny.en: English), or a render
+without sentence records (from before they were written), passes with a result that says it was
+not listened to and why.
 
 The chapters' stretches (at most STRETCH_S of audio each, so a two-hour chapter is shared among
 the workers too) run on a pool of `jobs` worker processes, each with the model loaded once and
@@ -28,7 +21,6 @@ one CPU thread; `jobs=1` hears them in this process.
 from __future__ import annotations
 
 import itertools
-import math
 import multiprocessing
 import os
 import time
@@ -40,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audiobook.check import recogniser, wer
+from audiobook.check.listen_windows import Window, full_windows, sample_windows
 from audiobook.core.audio import clock
 from audiobook.core.errors import AudiobookError, SetupError
 from audiobook.core.files import sha256
@@ -48,12 +41,6 @@ from audiobook.formats.sentence_spans import SpokenSentence, read_sentences
 from audiobook.outputs.interface import Result
 
 CHECK = "heard"
-WINDOW_S = 28.0  # paragraphs heard together span at most this (Whisper hears 30 s at a time)
-RUN_S = 120.0  # a longer paragraph is cut between sentences (an alignment stays small)
-PAD_S = 0.3  # audio kept around a window's sentences, at most half the pause to the next
-SAMPLE_WINDOW_S = 25.0  # a sample is heard in windows of about this (Whisper pads to 30 s)
-OPEN_FACTOR = 1.5  # a paragraph this much longer than a sample window is sampled in part
-OPEN_MARGIN_S = 5.0  # sentences starting this soon after an open window's end are compared too
 STRETCH_S = 300.0  # a worker's task: at most this much of a chapter's audio, decoded at once
 UNHEARD_SHOWN = 8  # unheard words a result names (the data keeps them all)
 # A paragraph of PARAGRAPH_WORDS or more heard this badly fails its chapter whatever the chapter's
@@ -61,22 +48,6 @@ UNHEARD_SHOWN = 8  # unheard words a result names (the data keeps them all)
 # worst paragraph of 15+ words measured on our renders: 34.7% (eSpeak NG), 10.2% (Piper).
 PARAGRAPH_WER = 0.6
 PARAGRAPH_WORDS = 15
-
-
-@dataclass(frozen=True)
-class Window:
-    """Sentences heard together: the audio from START to END (seconds of the chapter's file)."""
-
-    start: float
-    end: float
-    sentences: tuple[int, ...]  # their numbers in the chapter's record
-    # The audio stops inside the last sentences (a sample of a long paragraph): it is cut at a
-    # pause near END, and the written words after the last one heard are not compared.
-    open_end: bool = False
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
 
 
 @dataclass(frozen=True)
@@ -261,114 +232,6 @@ def _plan_chapter(
         stretches = tuple(s for w in windows for s in _stretches(path, [w]))
     sampled = sum(len(w.sentences) for w in windows) < len(sentences)
     return _Plan(chapter, sentences, windows, stretches, sampled)
-
-
-def runs(sentences: Sequence[SpokenSentence]) -> list[range]:
-    """SENTENCES as their written runs (paragraphs, credits, a character's line): each a range
-    of sentence numbers, a run longer than RUN_S split between sentences."""
-    out: list[range] = []
-    first = 0
-    for i in range(1, len(sentences) + 1):
-        if i == len(sentences) or sentences[i].group != sentences[first].group:
-            out += _split_run(sentences, first, i)
-            first = i
-    return out
-
-
-def _split_run(sentences: Sequence[SpokenSentence], first: int, end: int) -> list[range]:
-    out: list[range] = []
-    while first < end:
-        last = first + 1
-        while last < end and sentences[last].end - sentences[first].start <= RUN_S:
-            last += 1
-        out.append(range(first, last))
-        first = last
-    return out
-
-
-def full_windows(sentences: Sequence[SpokenSentence], duration: float) -> tuple[Window, ...]:
-    """All of SENTENCES in windows of whole runs (paragraphs), consecutive ones together while
-    they span at most WINDOW_S; a longer run is a window of its own (heard in pieces)."""
-    windows: list[Window] = []
-    group: list[range] = []
-    for run in runs(sentences):
-        if group and sentences[run[-1]].end - sentences[group[0][0]].start > WINDOW_S:
-            windows.append(_window(sentences, range(group[0][0], group[-1][-1] + 1), duration))
-            group = []
-        group.append(run)
-    if group:
-        windows.append(_window(sentences, range(group[0][0], group[-1][-1] + 1), duration))
-    return tuple(windows)
-
-
-def sample_windows(
-    sentences: Sequence[SpokenSentence], duration: float, seconds: float
-) -> tuple[Window, ...]:
-    """About SECONDS of SENTENCES, heard at places spread evenly through the chapter (in windows
-    of about SAMPLE_WINDOW_S): at each, the whole runs (paragraphs) from the one that starts
-    nearest, as many as bring the window closest to its share of what is left to hear; or, when
-    that paragraph alone is much longer, its first sentences, the window open at its end (it
-    stops at a pause in the speech, and the words after the last one heard are not compared).
-    All of the chapter when it says no more than SECONDS."""
-    if not sentences:
-        return ()
-    span_start, span_end = sentences[0].start, sentences[-1].end
-    if span_end - span_start <= seconds:
-        return full_windows(sentences, duration)
-    count = max(1, math.ceil(seconds / SAMPLE_WINDOW_S))
-    each = seconds / count
-    chapter_runs = runs(sentences)
-    windows: list[Window] = []
-    taken = 0  # the first run a later window may take
-    for k in range(count):
-        at = span_start + (span_end - span_start - each) * (k / (count - 1) if count > 1 else 0.5)
-        if taken >= len(chapter_runs):
-            break
-        first = min(
-            range(taken, len(chapter_runs)),
-            key=lambda r: abs(sentences[chapter_runs[r][0]].start - at),
-        )
-        # This window's share: what is left of SECONDS over the windows left (whole paragraphs
-        # make some windows longer and some shorter than their share; the sum stays near).
-        share = (seconds - sum(w.seconds for w in windows)) / (count - k)
-        begin = sentences[chapter_runs[first][0]].start
-        last = first
-        if sentences[chapter_runs[first][-1]].end - begin > OPEN_FACTOR * share:
-            windows.append(_open_window(sentences, chapter_runs[first], share, duration))
-        else:
-            while last + 1 < len(chapter_runs):
-                span = sentences[chapter_runs[last][-1]].end - begin
-                longer = sentences[chapter_runs[last + 1][-1]].end - begin
-                if span >= share or longer - share >= share - span:  # no closer with the next
-                    break
-                last += 1
-            whole = range(chapter_runs[first][0], chapter_runs[last][-1] + 1)
-            windows.append(_window(sentences, whole, duration))
-        taken = last + 1
-    return tuple(windows)
-
-
-def _window(sentences: Sequence[SpokenSentence], run: range, duration: float) -> Window:
-    """The window of the sentences RUN: their span, padded by up to PAD_S into the pauses around
-    it (at most half of each, so that no word of a neighbour is heard)."""
-    first, last = sentences[run[0]], sentences[run[-1]]
-    before = sentences[run[0] - 1].end if run[0] > 0 else 0.0
-    after = sentences[run[-1] + 1].start if run[-1] + 1 < len(sentences) else duration
-    start = first.start - min(PAD_S, max(0.0, (first.start - before) / 2))
-    end = last.end + min(PAD_S, max(0.0, (after - last.end) / 2))
-    return Window(max(start, 0.0), max(end, start), tuple(run))
-
-
-def _open_window(
-    sentences: Sequence[SpokenSentence], run: range, seconds: float, duration: float
-) -> Window:
-    """About SECONDS from the start of the long run RUN, open at its end: the sentences that
-    start before it ends (and OPEN_MARGIN_S after: an engine's times inside a paragraph are
-    its own, not always exact) are what it is compared with."""
-    whole = _window(sentences, run, duration)
-    end = min(whole.start + seconds, whole.end)
-    said = tuple(i for i in run if sentences[i].start < end + OPEN_MARGIN_S)
-    return Window(whole.start, end, said or (run[0],), open_end=True)
 
 
 def _stretches(path: str, windows: Sequence[Window]) -> tuple[recogniser.Stretch, ...]:
