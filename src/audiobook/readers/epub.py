@@ -30,23 +30,10 @@ from audiobook.readers.html_blocks import (
     Text,
     parse_html,
 )
-from audiobook.readers.interface import one_file
+from audiobook.readers.interface import FileReader, one_file
 from audiobook.readers.sections import Section, split_sections
 
 SUFFIXES = (".epub",)
-
-
-class EpubReader:
-    """An .epub file, or a folder (text/) that holds one."""
-
-    name = "epub"
-    suffixes = SUFFIXES
-
-    def read(self, source: Path, options: SplitOptions) -> Book:
-        return read_epub(source, options)
-
-
-READER = EpubReader()
 
 
 def read_epub(source: Path, options: SplitOptions) -> Book:
@@ -188,3 +175,7 @@ def _section(
         # chapter, and no title said with the next one; its text is listed as not spoken.
         heading = None
     return Section(heading, tuple(blocks))
+
+
+# An .epub file, or a folder (text/) that holds one.
+READER = FileReader("epub", SUFFIXES, read_epub)

@@ -14,24 +14,11 @@ from audiobook.core.config import SplitOptions
 from audiobook.core.errors import InputError
 from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.html_blocks import Heading, parse_html
-from audiobook.readers.interface import one_file
+from audiobook.readers.interface import FileReader, one_file
 from audiobook.readers.text import decode_text
 
 SUFFIXES = (".html", ".htm", ".xhtml")
 MAX_BYTES = 64 << 20  # a whole novel in one HTML file is a few MB
-
-
-class HtmlReader:
-    """A single .html/.xhtml file, or a folder (text/) that holds one."""
-
-    name = "html"
-    suffixes = SUFFIXES
-
-    def read(self, source: Path, options: SplitOptions) -> Book:
-        return read_html(source, options)
-
-
-READER = HtmlReader()
 
 
 def read_html(source: Path, options: SplitOptions) -> Book:
@@ -52,3 +39,7 @@ def read_html(source: Path, options: SplitOptions) -> Book:
         language=parsed.language or "",
     )
     return book_from_document(source, path, found, options)
+
+
+# A single .html/.xhtml file, or a folder (text/) that holds one.
+READER = FileReader("html", SUFFIXES, read_html)

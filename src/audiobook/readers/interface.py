@@ -6,6 +6,8 @@ order, and whose `skipped` names everything it does not read, with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -28,6 +30,19 @@ class Reader(Protocol):
     def read(self, source: Path, options: SplitOptions) -> Book:
         """SOURCE (a file, or a folder of such files) as a Book; bad input raises InputError."""
         ...
+
+
+@dataclass(frozen=True)
+class FileReader:
+    """A reader that is one function of its source: a file of its types, or a folder (text/)
+    that holds one (every format but plain text, whose folders hold many files)."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    read_source: Callable[[Path, SplitOptions], Book]
+
+    def read(self, source: Path, options: SplitOptions) -> Book:
+        return self.read_source(source, options)
 
 
 def one_file(source: Path, suffixes: tuple[str, ...], kind: str) -> Path:

@@ -30,6 +30,7 @@ from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.fb2.parse import YEAR, Fb2Section, Fb2Target, TooBig, Unit, clean
 from audiobook.readers.headings import classify
 from audiobook.readers.html_blocks import Break, Heading, Item, Omitted, Text
+from audiobook.readers.interface import FileReader
 from audiobook.readers.sniff import suffix_of
 
 SUFFIXES = (".fb2", ".fb2.zip")
@@ -57,19 +58,6 @@ class Fb2Book:
     year: int | None = None
     description: str = ""
     cover: tuple[str, bytes] | None = None  # the binary's id and its bytes
-
-
-class FB2Reader:
-    """A .fb2 or .fb2.zip file, or a folder (text/) that holds one."""
-
-    name = "fb2"
-    suffixes = SUFFIXES
-
-    def read(self, source: Path, options: SplitOptions) -> Book:
-        return read_fb2(source, options)
-
-
-READER = FB2Reader()
 
 
 def read_fb2(source: Path, options: SplitOptions) -> Book:
@@ -274,3 +262,7 @@ def chapter_level(sections: list[Fb2Section]) -> int | None:
 def _kind(title: str) -> str:
     heading = classify(title, None)
     return heading.kind if heading is not None else ""
+
+
+# A .fb2 or .fb2.zip file, or a folder (text/) that holds one.
+READER = FileReader("fb2", SUFFIXES, read_fb2)

@@ -31,7 +31,7 @@ from audiobook.readers.chapters import split_chapters
 from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.epub_package import MATTER_LABEL
 from audiobook.readers.html_blocks import Heading, Item, Omitted, Text
-from audiobook.readers.interface import one_file
+from audiobook.readers.interface import FileReader, one_file
 from audiobook.readers.mobi.container import (
     Header,
     PalmDB,
@@ -51,19 +51,6 @@ MAX_TAGS = 250_000
 _IMAGES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8")
 _YEAR = re.compile(r"\b(\d{4})\b")
 _WORD = re.compile(r"\w+")
-
-
-class MobiReader:
-    """A .mobi/.azw3 file, or a folder (text/) that holds one."""
-
-    name = "mobi"
-    suffixes = SUFFIXES
-
-    def read(self, source: Path, options: SplitOptions) -> Book:
-        return read_mobi(source, options)
-
-
-READER = MobiReader()
 
 
 def read_mobi(source: Path, options: SplitOptions) -> Book:
@@ -254,3 +241,7 @@ def _year(date: str) -> int | None:
 def _plain(markup: str) -> str:
     """Text without tags or entities (a description may be HTML)."""
     return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", markup)).split())
+
+
+# A .mobi/.azw3 file, or a folder (text/) that holds one.
+READER = FileReader("mobi", SUFFIXES, read_mobi)

@@ -37,7 +37,7 @@ from audiobook.core.book import Book
 from audiobook.core.config import SplitOptions
 from audiobook.readers.archive import Archive
 from audiobook.readers.html_blocks import Omitted, Text
-from audiobook.readers.interface import one_file
+from audiobook.readers.interface import FileReader, one_file
 from audiobook.readers.office import Story, Target, clean, stream
 from audiobook.readers.office.book import office_book
 from audiobook.readers.office.docx_styles import (
@@ -79,19 +79,6 @@ _FIELDS = {"TOC": "table of contents", "INDEX": "index"}
 _SEPARATORS = {"separator", "continuationSeparator", "continuationNotice"}
 _SPACES = {"w:tab", "w:ptab", "w:br", "w:cr"}
 _BORDERS = {"w:top", "w:bottom", "w:left", "w:right"}
-
-
-class DocxReader:
-    """A .docx file, or a folder (text/) that holds one."""
-
-    name = "docx"
-    suffixes = SUFFIXES
-
-    def read(self, source: Path, options: SplitOptions) -> Book:
-        return read_docx(source, options)
-
-
-READER = DocxReader()
 
 
 def read_docx(source: Path, options: SplitOptions) -> Book:
@@ -360,3 +347,7 @@ def _attr(attrib: dict[str, str], name: str) -> str:
 
 def _val(attrib: dict[str, str]) -> str:
     return _attr(attrib, "val")
+
+
+# A .docx file, or a folder (text/) that holds one.
+READER = FileReader("docx", SUFFIXES, read_docx)

@@ -37,7 +37,7 @@ from audiobook.core.book import Book
 from audiobook.core.config import SplitOptions
 from audiobook.readers.archive import Archive
 from audiobook.readers.html_blocks import Omitted, Text
-from audiobook.readers.interface import one_file
+from audiobook.readers.interface import FileReader, one_file
 from audiobook.readers.office import Properties, Story, Target, author_of, clean, stream
 from audiobook.readers.office.book import office_book
 
@@ -78,19 +78,6 @@ _DRAWN = {
 _META = {"dc:title", "dc:creator", "meta:initial-creator", "dc:language"}
 _HEADING = re.compile(r"heading(?:_20_|\s*)([1-9])", re.I)
 _MAX_CHAIN = 20
-
-
-class OdtReader:
-    """An .odt or .fodt file, or a folder (text/) that holds one."""
-
-    name = "odt"
-    suffixes = SUFFIXES
-
-    def read(self, source: Path, options: SplitOptions) -> Book:
-        return read_odt(source, options)
-
-
-READER = OdtReader()
 
 
 def read_odt(source: Path, options: SplitOptions) -> Book:
@@ -357,3 +344,7 @@ def _heading(attrib: dict[str, str]) -> int | None:
         if m := _HEADING.fullmatch(value):
             return int(m[1])
     return None
+
+
+# An .odt or .fodt file, or a folder (text/) that holds one.
+READER = FileReader("odt", SUFFIXES, read_odt)

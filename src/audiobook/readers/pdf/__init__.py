@@ -35,7 +35,7 @@ from audiobook.core.errors import InputError
 from audiobook.readers.assemble import Manuscript, assemble_book
 from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.html_blocks import Omitted, Text
-from audiobook.readers.interface import one_file
+from audiobook.readers.interface import FileReader, one_file
 from audiobook.readers.pdf.layout import Page, Removed, Run, lay_out
 from audiobook.readers.pdf.structure import Built, Outline, build_items
 from audiobook.readers.sniff import READABLE, SAVE_AS
@@ -55,19 +55,6 @@ SCANNED_WORDS = 5  # fewer words a page than this, on average: no text layer to 
 _EXPORT = "export the book as DOCX, EPUB or HTML from the program that made it"
 # What PDF writers put in the Info dictionary when the author gave nothing.
 _PLACEHOLDERS = {"untitled", "anonymous", "unknown", "(unspecified)", "unspecified", "author"}
-
-
-class PdfReader:
-    """A .pdf file with a text layer, or a folder (text/) that holds one."""
-
-    name = "pdf"
-    suffixes = SUFFIXES
-
-    def read(self, source: Path, options: SplitOptions) -> Book:
-        return read_pdf(source, options)
-
-
-READER = PdfReader()
 
 
 def read_pdf(source: Path, options: SplitOptions) -> Book:
@@ -273,3 +260,7 @@ def _refusal(path: Path, code: str, detail: str) -> InputError:
         path=path,
         hint=f"open it in a PDF viewer and save it again, or {_EXPORT}",
     )
+
+
+# A .pdf file with a text layer, or a folder (text/) that holds one.
+READER = FileReader("pdf", SUFFIXES, read_pdf)

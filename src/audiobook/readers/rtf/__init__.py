@@ -21,7 +21,7 @@ from audiobook.readers.assemble import Manuscript, assemble_book
 from audiobook.readers.document import Document, book_from_document
 from audiobook.readers.headings import inline
 from audiobook.readers.html_blocks import Heading, Item, Omitted, Text
-from audiobook.readers.interface import one_file
+from audiobook.readers.interface import FileReader, one_file
 from audiobook.readers.rtf.parse import Parsed, parse_rtf
 from audiobook.readers.rtf.tokens import HINT
 from audiobook.readers.sections import paragraph
@@ -30,19 +30,6 @@ from audiobook.readers.text import split_plain_text
 SUFFIXES = (".rtf",)
 # A novel is a few MB of RTF; pictures (hex, often twice: a PNG and a WMF) can make it tens.
 MAX_BYTES = 200 << 20
-
-
-class RTFReader:
-    """An .rtf file (or any file that begins with {\\rtf), or a folder (text/) that holds one."""
-
-    name = "rtf"
-    suffixes = SUFFIXES
-
-    def read(self, source: Path, options: SplitOptions) -> Book:
-        return read_rtf(source, options)
-
-
-READER = RTFReader()
 
 
 def read_rtf(source: Path, options: SplitOptions) -> Book:
@@ -122,3 +109,7 @@ def _with_notes(chapters: list[Chapter], texts: list[Text], notes: dict[str, str
             chapter = replace(chapter, blocks=(*chapter.blocks, SceneBreak(), *extra))
         out.append(chapter)
     return out
+
+
+# An .rtf file (or any file that begins with {\\rtf), or a folder (text/) that holds one.
+READER = FileReader("rtf", SUFFIXES, read_rtf)
