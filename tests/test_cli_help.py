@@ -52,6 +52,9 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
             "source <path> The manuscript: a .txt/.md, .epub, .html, .docx, .odt, .rtf, .pdf, .fb2 "
             "or .mobi/.azw3 file, or a folder that holds one. [default: text]",
             "--target-words <int range> [x>=200] Chapter size when the text has no headings.",
+            "--text <written|said> Print every chapter's text, a paragraph a line, as written or "
+            "as it will be said (lexicon, numbers, dates, heteronyms): diff the two to see every "
+            "change.",
         ),
     ),
     "cast": (
@@ -78,8 +81,11 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
         ("--port <int range> [1<=x<=65535] The port. [default: 8000]",),
     ),
     "say": (
-        "Speak TEXT with a voice, the lexicon and normalisation applied: to try a voice or a word.",
-        ("--output -o <path> A .wav (as spoken) or .mp3 (mastered) file. [default: say.wav]",),
+        "Speak TEXT as a render would (lexicon, numbers, heteronyms), and play it.",
+        (
+            "--output -o <path> Write it to a .wav (as spoken) or .mp3 (mastered) file.",
+            "--rate <int range> [80<=x<=450] Words per minute.",
+        ),
     ),
     "clean": (
         "Empty the cache of rendered chapters ($AUDIOBOOK_CACHE, else ~/.cache/audiobook).",

@@ -1,7 +1,7 @@
 """The words heard against the words written: normalised alike, aligned, counted (`check --listen`).
 
 Both sides are made the words a listener hears before they are compared: the text as the engine
-was given it (readers/textnorm: "Chapter XII" is "Chapter 12", "£5" is "five pounds"), then
+was given it (pronunciation/normalise: "Chapter XII" is "Chapter 12", "£5" is "five pounds"), then
 lower case, no punctuation or apostrophes ("Bennet's" and "Bennets" alike), hyphens and slashes
 as spaces, numerals as words ("1847" and "one thousand eight hundred and forty-seven" alike),
 accents off, "Mr." as "mister". The recogniser's transcript goes through the same steps.
@@ -27,7 +27,7 @@ from typing import Any
 
 from num2words import num2words
 
-from audiobook.readers.textnorm import normalize
+from audiobook.pronunciation.normalise import normalize
 
 # Two spellings of one sound count as the word heard when both are this long and this alike
 # (rapidfuzz's Indel similarity: "honour"/"honor" 0.91, "realise"/"realize" 0.86, "their"/"there"
@@ -55,7 +55,7 @@ class Token:
 
 
 def spoken_keys(word: str, language: str = "en") -> list[str]:
-    """One written or heard word (already through textnorm) as the keys it is compared by."""
+    """One written or heard word (already through normalise) as the keys it is compared by."""
     text = unicodedata.normalize("NFKC", word).lower()
     text = _APOSTROPHES.sub("", text)
     text = text.replace("&", " and ").replace("%", " percent ")
@@ -82,7 +82,7 @@ def written_tokens(sentences: Sequence[tuple[int, str]], language: str = "en") -
     """SENTENCES (each its number and its text as written) as the tokens compared, each knowing
     its sentence and written word.
 
-    textnorm changes a few words ("XII" -> "12", "£5" -> "five pounds"); the written and the
+    normalise changes a few words ("XII" -> "12", "£5" -> "five pounds"); the written and the
     normalised words are aligned so that each normalised word is traced to the written one(s) it
     came from."""
     from rapidfuzz.distance import Levenshtein
@@ -98,7 +98,7 @@ def written_tokens(sentences: Sequence[tuple[int, str]], language: str = "en") -
             for j in range(j1, j2):
                 if same:
                     origin[j] = i1 + (j - j1)
-                elif i2 > i1:  # words textnorm rewrote: shared out over the written ones
+                elif i2 > i1:  # words normalise rewrote: shared out over the written ones
                     origin[j] = i1 + (j - j1) * (i2 - i1) // (j2 - j1)
                 else:  # words it added: from the written word before them
                     origin[j] = max(i1 - 1, 0)

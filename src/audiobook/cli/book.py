@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
 
+import typer
 from rich.table import Table
 
 from audiobook.cli.shared import (
@@ -24,6 +27,10 @@ from audiobook.cli.shared import (
 )
 from audiobook.core.audio import clock
 
+if TYPE_CHECKING:
+    from audiobook.core.book import Book
+    from audiobook.core.config import LexiconValue
+
 
 def chapters(
     source: SourceArg = Path("text"),
@@ -32,11 +39,19 @@ def chapters(
     skip: SkipOpt = None,
     target_words: TargetOpt = None,
     as_json: JsonOpt = False,
+    text: Annotated[
+        Literal["written", "said"] | None,
+        typer.Option(
+            "--text",
+            help="Print every chapter's text, a paragraph a line, as written or as it will be "
+            "said (lexicon, numbers, dates, heteronyms): diff the two to see every change.",
+        ),
+    ] = None,
 ) -> None:
     """Show how SOURCE splits into chapters, without rendering."""
     from audiobook import engines
     from audiobook.core.config import ESTIMATED_WPM, SplitOverrides, load_cast
-    from audiobook.engines.voices import describe_voice, natural_voice_hint
+    from audiobook.engines.voices import describe_voice, natural_voice_hint, voice_language
     from audiobook.readers import read_book
 
     require_explicit(voices)
@@ -49,6 +64,9 @@ def chapters(
     hint = natural_voice_hint(cast.narrator, narrator, book.language)
     if hint:
         err.print(f"audiobook: note: {hint}", markup=False)
+    if text is not None:
+        _print_text(book, text, cast.lexicon, as_json, voice_language(narrator, available))
+        return
     if as_json:
         doc = {
             "title": book.title,
@@ -89,3 +107,45 @@ def chapters(
         table.add_row(str(c.index), c.title, str(c.words), clock(c.estimated_seconds(rate)), first)
     out.print(table)
     report_skipped(book)
+
+
+def _print_text(
+    book: Book,
+    text: Literal["written", "said"],
+    lexicon: dict[str, LexiconValue],
+    as_json: bool,
+    dialect: str | None,
+) -> None:
+    """Each chapter's paragraphs as written or as said (for the narrator: an entry limited to a
+    character's lines shows in the render)."""
+    from audiobook.pronunciation.lexicon import Lexicon
+    from audiobook.pronunciation.spoken import spoken
+
+    said = Lexicon(lexicon)
+
+    def say(written: str) -> str:
+        return (
+            written if text == "written" else spoken(written, book.language, said, dialect=dialect)
+        )
+
+    if as_json:
+        doc = {
+            "title": book.title,
+            "language": book.language,
+            "text": text,
+            "chapters": [
+                {
+                    "index": c.index,
+                    "title": c.title,
+                    "paragraphs": [say(p.text) for p in c.paragraphs],
+                }
+                for c in book.chapters
+            ],
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    lines: list[str] = []
+    for c in book.chapters:
+        lines.append(f"## {c.index} {say(c.title)}")
+        lines += [" ".join(say(p.text).split()) for p in c.paragraphs]
+    sys.stdout.write("\n".join(lines) + "\n")

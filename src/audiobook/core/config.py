@@ -190,19 +190,82 @@ class CastFile(_Strict):
     lines: list[CastLineFix] = Field(default_factory=list)
 
 
+class LexiconEntry(_Strict):
+    """How one word (or name, or phrase) is said: a respelling or its phonemes, for a language,
+    for some voices, matched with or without regard to case."""
+
+    say: str | None = Field(None, min_length=1, description="a respelling: her-MY-oh-nee")
+    # IPA, as a dictionary writes it ("hɜːˈmaɪ.ə.ni"): every engine says these phonemes.
+    ipa: str | None = Field(None, min_length=1, description="IPA: hɜːˈmaɪ.ə.ni")
+    # Only in books (or voices) of this language: "en" covers en-gb and en-us.
+    language: str | None = Field(None, min_length=2, description="en, en-gb, fr ...")
+    # Only in these voices' lines: "narrator", or characters' names (cast.toml, or the voices of
+    # [characters] here).
+    voices: tuple[str, ...] | None = None
+    # "US" the country, and not "us" the pronoun.
+    case_sensitive: bool = False
+
+    @field_validator("ipa", "say")
+    @classmethod
+    def _one_way(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.field_name == "ipa" and value is not None and info.data.get("say") is not None:
+            raise PydanticCustomError("lexicon", "give `say` or `ipa`, not both")
+        return value
+
+    def model_post_init(self, context: Any) -> None:
+        if self.say is None and self.ipa is None:
+            raise PydanticCustomError("lexicon", "give `say` (a respelling) or `ipa` (phonemes)")
+
+
+# A word's entry: a respelling ("Hermione" = "her-my-oh-nee"), an entry, or several (by language
+# or voice).
+LexiconValue = str | LexiconEntry | list[LexiconEntry]
+
+
 class Cast(_Strict):
     """Everything voices.toml says."""
 
     narrator: Voice = Voice()
     # Named voices for characters: "{alice: Curiouser and curiouser!}" in the text.
     characters: dict[str, Voice] = Field(default_factory=dict)
-    # word -> respelling, whole words, matched without regard to case: "Hermione" = "her-my-oh-nee"
-    lexicon: dict[str, str] = Field(default_factory=dict)
+    # word -> how it is said (pronunciation/lexicon): "Hermione" = "her-my-oh-nee", or
+    # Hermione = { ipa = "hɜːˈmaɪ.ə.ni" }; whole words, without regard to case unless asked.
+    lexicon: dict[str, LexiconValue] = Field(default_factory=dict)
     timing: Timing = Timing()
     output: Output = Output()
     credits: Credits = Credits()
     chapters: Chapters = Chapters()
     cast: AutoCast = AutoCast()
+
+    @field_validator("lexicon", mode="before")
+    @classmethod
+    def _lexicon_entries(cls, value: Any) -> Any:
+        """Each entry read on its own, so that a bad one is named with what it should be (a
+        union's errors would list every alternative)."""
+        if not isinstance(value, dict):
+            return value
+        read: dict[str, Any] = {}
+        for word, said in value.items():
+            if isinstance(said, str):
+                read[word] = said
+                continue
+            entries = said if isinstance(said, list) else [said]
+            if not entries or not all(isinstance(e, (dict, LexiconEntry)) for e in entries):
+                raise PydanticCustomError(
+                    "lexicon", "{msg}",
+                    {"msg": f'{word!r}: a respelling ("her-my-oh-nee"), a table '
+                     '({ ipa = "hɜːˈmaɪ.ə.ni" }) or a list of tables'},
+                )  # fmt: skip
+            try:
+                tables = [LexiconEntry.model_validate(e) for e in entries]
+            except ValidationError as exc:
+                problem = exc.errors()[0]
+                where = ".".join(str(p) for p in problem["loc"])
+                where = f".{where}" if where else ""
+                message = f"{word!r}{where}: {problem['msg']}"
+                raise PydanticCustomError("lexicon", "{msg}", {"msg": message}) from None
+            read[word] = tables if isinstance(said, list) else tables[0]
+        return read
 
     def split_options(
         self, source: Path | str, overrides: SplitOverrides | None = None

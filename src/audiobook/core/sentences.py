@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 # A sentence ends at . ! ? or … (with closing quotes or brackets after it) before a space and
 # what can start a sentence; not after a title or an initial ("Mr. Bennet", "J. Smith").
-_END = re.compile(r"""[.!?…]+["'\u201d\u2019)\]]*(?=\s+["'\u201c\u2018(\[]?[A-Z0-9À-ÖØ-Þ])""")
+# A phoneme block ("[[ɹˈɛd]]", core/phonemes) can start a sentence of the text an engine is given.
+_END = re.compile(
+    r"""[.!?…]+["'\u201d\u2019)\]]*(?=\s+(?:["'\u201c\u2018(\[]?[A-Z0-9À-ÖØ-Þ]|\[\[))"""
+)
 _NOT_AN_END = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Messrs|Capt|Col|Lt|Gen|Sgt|Prof|Rev|Hon|Mme|Mlle|Gov|Sen|Jr|Sr|"
     r"vs|etc|No|Vol|ch|p|pp|e\.g|i\.e)|\b[A-Z])\.$"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobook.core.errors import InputError
+from audiobook.core.phonemes import BLOCK, UnsayableIpa, ipa_to_espeak
 
 if TYPE_CHECKING:
     from audiobook.core.config import Voice
@@ -208,6 +209,11 @@ class Backend:
         starts = getattr(driver, "sentence_starts", None)
         if starts is not None:
             starts.clear()
+        text, phoneme_input = for_espeak(text)
+        if hasattr(driver, "phoneme_input"):
+            driver.phoneme_input = phoneme_input  # type: ignore[union-attr]
+        elif phoneme_input:
+            raise RuntimeError("this pyttsx3 driver cannot be given phonemes")
         self.engine.save_to_file(text, path)
         # With the espeak driver, the first runAndWait() returns as soon as synthesis has
         # *started*, so the real end is the engine's finished-utterance notification.
@@ -222,6 +228,24 @@ class Backend:
             raise RuntimeError("the engine reported the utterance as not completed")
         self._synchronize()
         return _spans(starts, path)
+
+
+def unsayable(ipa: str, voice: Voice) -> str | None:
+    """The first symbol of IPA that eSpeak NG's English phoneme names have no match for."""
+    try:
+        ipa_to_espeak(ipa)
+    except UnsayableIpa as exc:
+        return exc.symbol
+    return None
+
+
+def for_espeak(text: str) -> tuple[str, bool]:
+    """TEXT as eSpeak NG is given it, and whether it holds phonemes: each phoneme block
+    (core/phonemes, IPA) as eSpeak NG's own mnemonics, which it reads inside [[...]] when told
+    to (espeakPHONEMES)."""
+    if not BLOCK.search(text):
+        return text, False
+    return BLOCK.sub(lambda m: f"[[{ipa_to_espeak(m.group(1))}]]", text), True
 
 
 def _spans(starts_ms: list[int] | None, path: str) -> list[tuple[int, int]] | None:
@@ -270,7 +294,24 @@ def _event_driven_espeak() -> str | None:
             self._ended = threading.Event()
             self.sentence_starts: list[int] = []  # ms into the utterance, from espeak's events
             self.save_error: BaseException | None = None  # the WAV could not be written
+            self.phoneme_input = False  # the text holds [[...]] phoneme mnemonics
             super().__init__(proxy)
+
+        def _start_synthesis(self, text: str) -> None:
+            if not self.phoneme_input:
+                return super()._start_synthesis(text)
+            # The stock driver's steps, with eSpeak NG told to read [[...]] as phonemes.
+            self._proxy.setBusy(True)
+            self._proxy.notify("started-utterance")
+            self._speaking = True
+            self._audio = bytearray()  # the buffer, emptied (_data_buffer below)
+            flags = _espeak.ENDPAUSE | _espeak.CHARS_UTF8 | _espeak.PHONEMES
+            try:
+                _espeak.Synth(str(text).encode("utf-8"), flags=flags)
+            except Exception as e:
+                self._proxy.setBusy(False)
+                self._proxy.notify("error", exception=e)
+                raise
 
         # espeak tells where each sentence starts in the audio (a SENTENCE event): kept for
         # captions. Only read here; the audio is gathered by the stock callback as before.

@@ -122,13 +122,19 @@ class EngineModule(Protocol):
         setting it cannot honour is an InputError naming the key WHERE.x of SOURCE."""
         ...
 
+    def unsayable(self, ipa: str, voice: Voice) -> str | None:
+        """The first symbol of IPA (core/phonemes: espeak-ng's style) that VOICE has no
+        phoneme for, or None when it can say it all."""
+        ...
+
 
 def split_utterances(text: str, max_bytes: int = MAX_UTTERANCE_BYTES) -> list[str]:
     """Cut TEXT into pieces of at most MAX_BYTES (UTF-8): at sentences, then clauses, then words."""
     if len(text.encode("utf-8")) <= max_bytes:
         return [text]
     for pattern in (r"(?<=[.!?…])\s+", r"(?<=[,;:\u2014\u2013])\s+", r"\s+"):
-        parts = re.split(pattern, text)
+        # Never inside a phoneme block ("[[nˈuː jˈɔːɹk]]", core/phonemes): it is one word.
+        parts = re.split(pattern + r"(?![^\[\]]*\]\])", text)
         if len(parts) > 1:
             break
     else:  # one enormous "word": cut it by characters, never dropping any

@@ -33,6 +33,7 @@ import os
 import wave
 from typing import Any
 
+from audiobook.core.phonemes import split_blocks
 from audiobook.core.sentences import split_sentences
 from audiobook.engines import kokoro_model
 from audiobook.engines.kokoro_model import INSTALL, model_id, model_installed, model_path
@@ -45,6 +46,7 @@ from audiobook.engines.kokoro_voices import compose as compose
 from audiobook.engines.kokoro_voices import list_voices as list_voices
 from audiobook.engines.kokoro_voices import offer as offer
 from audiobook.engines.kokoro_voices import settings as settings
+from audiobook.engines.kokoro_voices import unsayable as unsayable
 from audiobook.engines.kokoro_voices import voice_file as voice_file
 from audiobook.engines.kokoro_voices import voice_names as voice_names
 from audiobook.engines.neural import CALIBRATION, PaceMemo, prepare_text, trim
@@ -194,7 +196,16 @@ class _Model:
                 language, preserve_punctuation=True, with_stress=True,
                 language_switch="remove-flags", logger=get_logger("quiet"),
             )  # fmt: skip
-        said = self._phonemizers[language].phonemize([text], strip=True)[0]
+        # A phoneme block (core/phonemes: the lexicon's IPA, a heteronym's sense) is said as
+        # given; the text around it is phonemised as usual.
+        pieces = split_blocks(text)
+        texts = [piece for is_block, piece in pieces if not is_block and piece.strip()]
+        phonemised = iter(self._phonemizers[language].phonemize(texts, strip=True) if texts else [])
+        said = " ".join(
+            piece if is_block else next(phonemised)
+            for is_block, piece in pieces
+            if is_block or piece.strip()
+        )
         return " ".join("".join(p for p in said if p in self.vocab).split())
 
     def speak(

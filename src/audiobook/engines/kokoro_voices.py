@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import json
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -310,3 +311,14 @@ def settings(
         check_voice(kokoro_voice)
     model_path()  # assembled (and checked) now, in the render's process: an error is one line
     return voice
+
+
+def unsayable(ipa: str, voice: Voice) -> str | None:
+    """The first symbol of IPA that Kokoro's vocabulary lacks (kokoro-onnx's config.json, read
+    without importing the library): what the model would silently leave out."""
+    spec = importlib.util.find_spec("kokoro_onnx")
+    if spec is None or spec.origin is None:
+        return None
+    config = Path(spec.origin).with_name("config.json")
+    vocab = json.loads(config.read_text(encoding="utf-8")).get("vocab", {})
+    return next((c for c in ipa if c not in vocab and c != " "), None)

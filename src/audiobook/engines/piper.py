@@ -26,10 +26,13 @@ import contextlib
 import json
 import math
 import os
+import re
 import sys
 import wave
 from typing import Any
 
+from audiobook.core.phonemes import BLOCK, split_blocks
+from audiobook.core.sentences import split_sentences
 from audiobook.engines.neural import CALIBRATION, PaceMemo, trim
 from audiobook.engines.neural import prepare_text as prepare_text
 from audiobook.engines.piper_graph import noise_feeds, patched_model, seed_for
@@ -42,6 +45,7 @@ from audiobook.engines.piper_voices import find_models as find_models
 from audiobook.engines.piper_voices import list_voices as list_voices
 from audiobook.engines.piper_voices import offer as offer
 from audiobook.engines.piper_voices import settings as settings
+from audiobook.engines.piper_voices import unsayable as unsayable
 from audiobook.engines.piper_voices import voice_file as voice_file
 from audiobook.engines.piper_voices import voice_names as voice_names
 
@@ -68,6 +72,7 @@ MAX_FRAMES = 1 << 17  # about 25 minutes of one sentence at 22 kHz: never reache
 # a time (at commas, then between words), joined by a short pause: a worker stays under 0.5 GB.
 MAX_PHONEMES = 160  # about 8 s of speech (phonemes, not ids: an id and a pad each)
 CLAUSE_GAP_MS = 120
+_LEADING_PUNCTUATION = re.compile(r"\s*([,;:.!?…]*)")
 RATE_STEPS = 4  # measured steps from a rate to its length scale (two are usually enough)
 
 
@@ -248,7 +253,7 @@ class _LoadedVoice:
         pieces: list[Any] = []
         spans: list[tuple[int, int]] = []
         position = 0
-        for phonemes in self.voice.phonemize(prepare_text(text, self.model.language)):
+        for phonemes in self.phonemize(prepare_text(text, self.model.language)):
             if not phonemes:
                 continue
             clause_samples = round(gap_samples * CLAUSE_GAP_MS / SENTENCE_GAP_MS)
@@ -274,6 +279,35 @@ class _LoadedVoice:
         scaled = np.concatenate(pieces) * volume
         pcm = np.clip(np.rint(scaled * 32767.0), -32767, 32767).astype("<i2")
         return pcm.tobytes(), spans
+
+    def phonemize(self, text: str) -> list[list[str]]:
+        """TEXT's phonemes, sentence by sentence, with phoneme blocks (core/phonemes) said as
+        given. Piper reads [[...]] itself, but joins the sentences around a block into one and
+        loses the punctuation after it (measured): so a text with blocks is cut into sentences
+        here, and each piece between blocks phonemised alone."""
+        if not BLOCK.search(text):
+            return self.voice.phonemize(text)
+        sentences: list[list[str]] = []
+        for sentence in split_sentences(text):
+            said: list[str] = []
+            for is_block, piece in split_blocks(sentence):
+                if is_block:
+                    said += [" "] if said and said[-1] != " " else []
+                    said += list(piece)
+                    continue
+                # Punctuation just after a block is a pause the phonemiser would drop.
+                lead = _LEADING_PUNCTUATION.match(piece)
+                if lead and lead.group(1):
+                    said += [*lead.group(1), " "]
+                for part in self.voice.phonemize(piece[lead.end() if lead else 0 :]):
+                    if part:
+                        said += [" "] if said and said[-1] != " " else []
+                        said += part
+            while said and said[-1] == " ":
+                said.pop()
+            if said:
+                sentences.append(said)
+        return sentences
 
     def _run(self, ids: list[int], scales: Any, sid: int | None) -> Any:
         import numpy as np

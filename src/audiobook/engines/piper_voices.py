@@ -221,3 +221,14 @@ def settings(
                 hint=f"choose one of {', '.join(speakers[:10])}",
             )
     return voice
+
+
+def unsayable(ipa: str, voice: Voice) -> str | None:
+    """The first symbol of IPA that the Piper voice's model has no id for (its
+    phoneme_id_map): what Piper would silently leave out."""
+    model = model_for(voice.voice or "")
+    if model is None:
+        return None  # resolve_voices has refused an unknown voice already
+    config = json.loads(Path(f"{model.path}.json").read_text(encoding="utf-8"))
+    known = config.get("phoneme_id_map", {})
+    return next((c for c in ipa if c not in known and c != " "), None)

@@ -243,7 +243,7 @@ def draft_cast(
         if voice.engine == engine:
             resolved[key] = voice
             continue
-        spoken = _voice_language(voice, engine_voices) or language
+        spoken = voice_language(voice, engine_voices) or language
         picked = voice_for_language(spoken, own) or voice_for_language(language, own)
         draft = voice.model_copy(
             update={"engine": engine, "voice": picked, "speaker": None, "pitch": None}
@@ -253,7 +253,7 @@ def draft_cast(
     return cast.model_copy(update={"narrator": narrator, "characters": resolved})
 
 
-def _voice_language(voice: Voice, engine_voices: Sequence[VoiceInfo]) -> str | None:
+def voice_language(voice: Voice, engine_voices: Sequence[VoiceInfo]) -> str | None:
     """The language VOICE speaks (a blend: its first voice's)."""
     name = (voice.voice or "").split(",")[0].split(":")[0]
     for v in engine_voices:

@@ -53,7 +53,8 @@ from audiobook.pipeline.chapter_audio import (
 )
 from audiobook.pipeline.events import ChapterResult, ChapterStarted, ChapterWarning, Progress
 from audiobook.pipeline.plan import ChapterJob, Say, Step, plan, tags_key
-from audiobook.readers.textnorm import apply_lexicon, normalize
+from audiobook.pronunciation.lexicon import Lexicon
+from audiobook.pronunciation.spoken import spoken
 
 # What a cache entry holds changed (its timings came): older entries are other keys, not damaged.
 ENTRY_FORMAT = 2
@@ -65,10 +66,13 @@ def tool_versions(engine_identity: str) -> dict[str, str]:
 
 
 def chapter_steps(job: ChapterJob) -> list[Step]:
-    """The job's plan with the lexicon and normalisation applied: exactly what is said."""
+    """The job's plan with the lexicon, normalisation and heteronyms applied: exactly what is
+    said. A lexicon entry for some voices knows a voice by its key or its character's name."""
+    lexicon = Lexicon(job.lexicon)
 
-    def prepare(text: str) -> str:
-        return normalize(apply_lexicon(text, job.lexicon), job.language)
+    def prepare(text: str, voice: str) -> str:
+        names = {voice, job.speakers.get(voice, voice)}
+        return spoken(text, job.language, lexicon, names, job.voice_languages.get(voice))
 
     return plan(job.chapter, job.timing, job.opening, job.closing, prepare, job.cast_spans)
 

@@ -10,19 +10,23 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from audiobook.core.audio import Pause
 from audiobook.core.book import Book, Chapter, Paragraph, SceneBreak
-from audiobook.core.config import Cast, Timing, Voice
+from audiobook.core.config import Cast, LexiconValue, Timing, Voice
 from audiobook.core.errors import InputError
 from audiobook.core.files import sha256_bytes
+from audiobook.core.phonemes import normalise_ipa
 from audiobook.core.words import VOICE_SPAN, count_words
+from audiobook.engines import DEFAULT_ENGINE
 from audiobook.engines.interface import split_utterances
 from audiobook.formats.tags import BookTags, Item
 from audiobook.pipeline.cast import BookCast
 from audiobook.pipeline.cast.voices import voice_key
 from audiobook.pipeline.events import CastLine
+from audiobook.pronunciation.lexicon import language_matches
 
 # Credits in the book's language: the author's and the narrator's sentences are said only when
 # the book names them. voices.toml [credits] can say anything else.
@@ -41,7 +45,7 @@ _OWN_ENDINGS = ("the end", "finis")
 
 @dataclass(frozen=True)
 class Say:
-    text: str  # what the engine is given: lexicon and normalisation applied
+    text: str  # what the engine is given: lexicon, normalisation, heteronyms (pronunciation)
     voice: str = "narrator"
     # The manuscript's text this was said for, as written (for captions), and which written run
     # it belongs to: a long paragraph is several utterances of one run. Not part of any key.
@@ -59,7 +63,7 @@ class ChapterJob:
     chapter: Chapter
     file_name: str
     voices: dict[str, Voice]  # by the name the text uses; the narrator's is "narrator"
-    lexicon: dict[str, str]
+    lexicon: dict[str, LexiconValue]
     language: str
     timing: Timing
     profile: str
@@ -73,6 +77,9 @@ class ChapterJob:
     cast_spans: dict[int, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
     speakers: dict[str, str] = field(default_factory=dict)
     lines: tuple[CastLine, ...] = ()
+    # Each voice's own language ("en-gb"), by the name the text uses: a heteronym's sense is
+    # said in the voice's dialect, not the book's.
+    voice_languages: dict[str, str] = field(default_factory=dict)
 
 
 def plan(
@@ -80,12 +87,13 @@ def plan(
     timing: Timing,
     opening: str = "",
     closing: str = "",
-    prepare: Callable[[str], str] = lambda text: text,
+    prepare: Callable[[str, str], str] = lambda text, voice: text,
     cast_spans: dict[int, tuple[tuple[int, int, str], ...]] | None = None,
 ) -> list[Step]:
     """What a chapter file holds, in order: room tone, the title, then the text and its pauses.
 
-    PREPARE turns written text into what is said (lexicon, normalisation); characters' lines
+    PREPARE turns written text, and the voice that says it, into what is said (lexicon,
+    normalisation, heteronyms: pronunciation/spoken); characters' lines
     ("{alice: ...}" written in the text, or the cast's CAST_SPANS: block -> (start, end, voice))
     become utterances in their voice. A paragraph with written voices keeps them: they win
     over the cast's.
@@ -96,14 +104,15 @@ def plan(
     def say(written: str, voice: str = "narrator") -> list[Say]:
         nonlocal runs
         runs += 1
-        pieces = split_utterances(prepare(written))
+        pieces = split_utterances(prepare(written, voice))
         return [Say(p, voice, written, runs) for p in pieces if p.strip()]
 
     if opening:
-        steps += [Say(prepare(opening), written=opening, run=-1), Pause(timing.scene_break)]
+        opened = Say(prepare(opening, "narrator"), written=opening, run=-1)
+        steps += [opened, Pause(timing.scene_break)]
     if chapter.spoken_title:
         title = chapter.spoken_title
-        steps += [Say(prepare(title), written=title, run=0), Pause(timing.after_title)]
+        steps += [Say(prepare(title, "narrator"), written=title, run=0), Pause(timing.after_title)]
     for i, block in enumerate(chapter.blocks):
         if isinstance(block, SceneBreak):
             steps[-1] = Pause(timing.scene_break)
@@ -120,7 +129,10 @@ def plan(
         if i < len(chapter.blocks) - 1:
             steps.append(Pause(timing.paragraph))
     if closing:
-        steps += [Pause(timing.scene_break), Say(prepare(closing), written=closing, run=-2)]
+        steps += [
+            Pause(timing.scene_break),
+            Say(prepare(closing, "narrator"), written=closing, run=-2),
+        ]
     steps.append(Pause(timing.tail))
     return steps
 
@@ -173,14 +185,45 @@ def check_voice_names(book: Book, cast: Cast) -> None:
                     )
 
 
+def check_lexicon(
+    cast: Cast, language: str, source: Path, character_voices: dict[str, Voice] | None = None
+) -> None:
+    """Every lexicon entry given as IPA can be said by every voice it applies to: a phoneme a
+    voice lacks would be left out of the audio without a word (Piper, Kokoro) or misread."""
+    from audiobook.engines import engine_module
+
+    voices = {**cast.voices(), **(character_voices or {})}
+    for word, value in cast.lexicon.items():
+        entries = [] if isinstance(value, str) else value if isinstance(value, list) else [value]
+        for entry in entries:
+            if entry.ipa is None or not language_matches(entry.language, language):
+                continue
+            scope = {v.lower() for v in entry.voices} if entry.voices is not None else None
+            ipa = normalise_ipa(entry.ipa)
+            for key, voice in voices.items():
+                if scope is not None and key.lower() not in scope:
+                    continue
+                module = engine_module(voice.engine or DEFAULT_ENGINE)
+                symbol = module.unsayable(ipa, voice)
+                if symbol is not None:
+                    raise InputError(
+                        f"lexicon entry {word!r}: {module.TITLE} {voice.voice} has no phoneme "
+                        f"for {symbol!r} in {entry.ipa!r}",
+                        path=source,
+                        hint="write the IPA with the phonemes of its language, or give a "
+                        "respelling (say = ...)",
+                    )
+
+
 def make_jobs(
     book: Book,
     cast: Cast,
     found: BookCast | None = None,
     character_voices: dict[str, Voice] | None = None,
+    voice_languages: dict[str, str] | None = None,
 ) -> list[ChapterJob]:
     """A job per chapter; FOUND: the cast, whose characters' CHARACTER_VOICES (by voice_key)
-    read their lines."""
+    read their lines; VOICE_LANGUAGES: each voice's own language, by its key."""
     total = len(book.chapters)
     width = max(2, len(str(total)))
     tags = BookTags(
@@ -210,6 +253,7 @@ def make_jobs(
             captions=cast.output.captions,
             opening=opening if chapter.index == 1 else "",
             closing=closing if chapter.index == total else "",
+            voice_languages=voice_languages or {},
             **_chapter_cast(chapter, found, voices),
         )
         for chapter in book.chapters

@@ -34,6 +34,7 @@ from audiobook.engines.voices import (
     fastest_engine,
     natural_voice_hint,
     resolve_voices,
+    voice_language,
 )
 from audiobook.pipeline.book_job import build_book
 from audiobook.pipeline.cast.voices import cast_book, cast_file_path, character_voices
@@ -46,7 +47,7 @@ from audiobook.pipeline.events import (
     NarratorChosen,
     Progress,
 )
-from audiobook.pipeline.plan import ChapterJob, check_voice_names, make_jobs
+from audiobook.pipeline.plan import ChapterJob, check_lexicon, check_voice_names, make_jobs
 from audiobook.readers import read_book
 
 # A catalogue's queue holds the chapters of enough books for this many per slot (and at least
@@ -130,13 +131,19 @@ def plan_book(
             found = cast_book(book, cast.narrator, voices_file, available, engines.ENGINES, draft)
             voices = character_voices(found, narrator_wpm, book.language, available, voices_file)
     check_voice_names(book, cast)
+    check_lexicon(cast, book.language, voices_file, voices)
     _check_out_dir(out_dir)
     narrator = NarratorChosen(describe_voice(cast.narrator, available), hint, draft)
     if not book.narrator and cast.credits.name_voice:
         # "Kokoro af_heart (en-us, ...)" -> "Kokoro af heart": said and tagged as a name.
         credited = narrator.voice.split(" (", 1)[0].replace("_", " ")
         book = replace(book, narrator=credited)
-    jobs = make_jobs(book, cast, found, voices)
+    spoken_in = {
+        key: language
+        for key, voice in {**cast.voices(), **(voices or {})}.items()
+        if (language := voice_language(voice, available))
+    }
+    jobs = make_jobs(book, cast, found, voices, spoken_in)
     return BookRun(
         book, cast, out_dir, jobs, tools, narrator_wpm, force, progress, draft=draft,
         narrator=narrator,

@@ -4,10 +4,10 @@ text (.txt/.md, with chapter splitting in chapters.py), epub (EPUB 2 and 3) and 
 HTML/XHTML file), the last two sharing html_blocks (markup -> paragraphs, headings, anchors and
 what is not read aloud); the structured ones make their chapters through document.py; each hands
 what it found to assemble, which makes the Book the same way for all (book.toml over the
-manuscript, the same defaults); cover checks the cover image; textnorm turns written text into
-what is said. sniff tells a file's format from its first bytes, so that an RTF called ".txt" is
-read as RTF and a ".docx" that is not one is refused, never spoken as markup or noise. Adding a
-reader is one module beside text.py and one entry in READERS.
+manuscript, the same defaults); cover checks the cover image. sniff tells a file's format from
+its first bytes, so that an RTF called ".txt" is read as RTF and a ".docx" that is not one is
+refused, never spoken as markup or noise. Adding a reader is one module beside text.py and one
+entry in READERS. How the text is said is the pronunciation wing's.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from audiobook.readers.textnorm import apply_lexicon, normalize
+from audiobook.pronunciation.normalise import apply_lexicon, normalize
 
 
 @pytest.mark.parametrize(
