@@ -57,6 +57,14 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
             "change.",
         ),
     ),
+    "words": (
+        "List the names and words to hear in SOURCE before rendering, and how each will be said.",
+        (
+            "--kind <list[str]> Only words of this kind: name, foreign, heteronym, abbreviation, "
+            "number or unknown",
+            "--limit <int range> [x>=1] The most heard words of each kind listed. [default: 20]",
+        ),
+    ),
     "cast": (
         "Find every quoted line in SOURCE, who says it, and the voices of the cast.",
         ("--write <bool> Write cast.toml beside voices.toml, for review and edits.",),

@@ -41,8 +41,8 @@ def tokens(*sentences: str) -> list[wer.Token]:
 def test_both_sides_are_the_words_a_listener_hears() -> None:
     written = [t.key for t in tokens("Chapter XII: To-day Mr. Bennet's £5 in 1847, 3rd & “last”.")]
     assert written == [
-        "chapter", "twelve", "to", "day", "mister", "bennets", "five", "pounds", "in", "one",
-        "thousand", "eight", "hundred", "and", "forty", "seven", "third", "and", "last",
+        "chapter", "twelve", "to", "day", "mister", "bennets", "five", "pounds", "in", "eighteen",
+        "forty", "seven", "third", "and", "last",
     ]  # fmt: skip
     heard = wer.heard_keys("Chapter 12. To day, Mister Bennets five pounds in 1847, third and last")
     assert heard == written

@@ -66,6 +66,14 @@ def test_an_entry_for_some_voices_or_a_language_applies_only_there(lexicon: Lexi
     assert language_matches("en", "en-GB") and not language_matches("en-gb", "en-us")
 
 
+def test_a_respelling_changes_only_whole_words() -> None:
+    lexicon = Lexicon({"Kalmurzaev": "Kal-moor-zah-yev", "New York": "Noo York"})
+    text = "Kalmurzaev, KALMURZAEV and kalmurzaev; Kalmurzaevs; New York, New Yorker"
+    assert lexicon.apply(text, "en") == (
+        "Kal-moor-zah-yev, Kal-moor-zah-yev and Kal-moor-zah-yev; Kalmurzaevs; Noo York, New Yorker"
+    )
+
+
 def test_phoneme_blocks_already_in_the_text_are_left_alone(lexicon: Lexicon) -> None:
     assert lexicon.apply("[[hˈætɚ]] Hatter", "en") == "[[hˈætɚ]] Hat-ter"
 

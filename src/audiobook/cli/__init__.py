@@ -23,7 +23,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from audiobook import __version__
-from audiobook.cli import book, cast, check, publish, render, voices
+from audiobook.cli import book, cast, check, publish, render, voices, words
 from audiobook.cli.shared import err, out
 from audiobook.core.errors import (
     DEBUG_ENV,
@@ -103,6 +103,7 @@ COMMANDS = (  # in the order help lists them
     render.render,
     render.catalogue,
     book.chapters,
+    words.words,
     cast.cast,
     voices.voices,
     check.check,
