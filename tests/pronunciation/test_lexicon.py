@@ -146,3 +146,10 @@ def test_chapters_shows_the_text_as_it_will_be_said_beside_it_as_written(tmp_pat
         "## 1 Chapter 1", "The US wrote to us: Hermione had read it.", "## 2 Chapter 2",
         "The end.",
     ]  # fmt: skip
+
+
+def test_the_lexicon_overrides_a_heteronym_s_chosen_sense(lexicon: Lexicon) -> None:
+    chosen = spoken("She had read it.", "en-us")
+    assert chosen == "She had [[ɹˈɛd]] it."  # the heteronym rules' past tense
+    override = Lexicon({"read": LexiconEntry(ipa="ɹˈiːd")})
+    assert spoken("She had read it.", "en-us", override) == "She had [[ɹˈiːd]] it."
