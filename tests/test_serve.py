@@ -8,6 +8,7 @@ only, on a port the kernel picks, and is stopped at the end; every request has a
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,9 +75,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _write_site(tmp_path_factory.mktemp("serve"))
 
 
-@pytest.fixture(scope="module")
-def server(site: Path) -> Iterator[str]:
-    """The real server (serve's own uvicorn set-up) in a thread; yields its base URL."""
+@contextmanager
+def running(site: Path) -> Iterator[str]:
+    """The real server (serve's own uvicorn set-up) of SITE in a thread; yields its base URL."""
     sock = serving._bind(LOOPBACK, 0)
     port = sock.getsockname()[1]
     server = serving._server(serving.make_app(site))
@@ -92,6 +94,12 @@ def server(site: Path) -> Iterator[str]:
         thread.join(timeout=60)
         sock.close()
     assert not thread.is_alive(), "the server did not stop"
+
+
+@pytest.fixture(scope="module")
+def server(site: Path) -> Iterator[str]:
+    with running(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -418,6 +426,101 @@ def test_importing_the_module_loads_no_server() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+# A site published without a base URL: its feed made at the address it is asked at -----------
+
+
+def _write_site_without_feed(root: Path) -> Path:
+    """A small site as publish writes one without --base-url: no feed.xml, a site.json."""
+    site = root / "bare"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>Book</title>\n", encoding="utf-8")
+    (site / "01-one.mp3").write_bytes(MP3)
+    (site / "02-two.mp3").write_bytes(MP3[:3000])
+    (site / "01-one.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nOne\n", "utf-8")
+    (site / "book.m4b").write_bytes(b"\x00\x00\x00\x20ftypM4B " + bytes(range(256)))
+    (site / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 60)
+    (site / "chapters.json").write_text(
+        '{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "One"}, '
+        '{"startTime": 1.5, "title": "Two"}]}', "utf-8",
+    )  # fmt: skip
+    chapter = {"bytes": 5000, "seconds": 1.5, "transcript": None, "text": None}
+    document = {
+        "format": 1, "generator": "audiobook", "title": "A <b>Bare</b> Book",
+        "author": "Test Author", "narrator": "", "description": "", "language": "en",
+        "year": None, "base_url": None, "feed": None,
+        "published": "2024-05-01T12:00:02+00:00",
+        "cover": {"page": "cover.jpg", "feed": "cover.jpg"},
+        "sources": [{"src": "book.m4b", "type": "audio/mp4", "starts": [0.0, 1.5]}],
+        "chapters": [
+            {**chapter, "index": 1, "title": "One", "file": "01-one.mp3", "guid": "g-1",
+             "published": "2024-05-01T12:00:00+00:00", "transcript": "01-one.vtt"},
+            {**chapter, "index": 2, "title": "Two", "file": "02-two.mp3", "bytes": 3000,
+             "guid": "g-2", "published": "2024-05-01T12:00:01+00:00"},
+        ],
+        "whole_book": {"file": "book.m4b", "bytes": 268, "seconds": 3.0, "guid": "g-book",
+                       "chapters_json": "chapters.json"},
+        "downloads": [{"href": "book.m4b", "label": "The whole book", "bytes": 268}],
+        "total_download": 268, "files": {"index.html": 37},
+    }  # fmt: skip
+    (site / "site.json").write_text(json.dumps(document), encoding="utf-8")
+    return site
+
+
+@pytest.fixture(scope="module")
+def bare_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running(_write_site_without_feed(tmp_path_factory.mktemp("bare"))) as url:
+        yield url
+
+
+def test_a_site_without_a_feed_gets_one_based_where_it_is_asked(bare_server: str) -> None:
+    feedparser = pytest.importorskip("feedparser")
+    with httpx.Client(base_url=bare_server, timeout=TIMEOUT, trust_env=False) as http:
+        answer = http.get("/feed.xml")
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/rss+xml"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        feed = feedparser.parse(answer.content)
+        assert not feed.bozo, feed.bozo_exception
+        assert feed.feed.title == "A <b>Bare</b> Book"  # text, escaped in the XML
+        assert feed.feed.link == bare_server + "/"
+        enclosures = [(e.href, int(e.length)) for item in feed.entries for e in item.enclosures]
+        assert [href for href, _ in enclosures] == [
+            f"{bare_server}/01-one.mp3", f"{bare_server}/02-two.mp3", f"{bare_server}/book.m4b"
+        ]  # fmt: skip
+        for href, length in enclosures:
+            got = http.get(href)
+            assert got.status_code == 200 and len(got.content) == length
+        assert http.get(feed.feed.image.href).status_code == 200
+        # Asked by another name of the same server, the feed is based there.
+        other = http.get("/feed.xml", headers={"Host": "books.local:8000"})
+        assert "http://books.local:8000/01-one.mp3" in other.text and LOOPBACK not in other.text
+        head = http.head("/feed.xml")
+        assert head.status_code == 200 and head.content == b""
+
+
+def test_a_host_header_that_is_no_address_is_not_put_in_the_feed(bare_server: str) -> None:
+    status, body = raw_get(bare_server, "/feed.xml")  # Host: the server's own address
+    assert status == 200 and f"{bare_server}/01-one.mp3".encode() in body
+    port = int(bare_server.rsplit(":", 1)[1])
+    with socket.create_connection((LOOPBACK, port), timeout=TIMEOUT) as conn:
+        conn.sendall(b'GET /feed.xml HTTP/1.1\r\nHost: a"><b>x\r\nConnection: close\r\n\r\n')
+        answer = b"".join(iter(lambda: conn.recv(65536), b""))
+    assert answer.startswith(b"HTTP/1.1 ") and b"<b>x" not in answer and b'a">' not in answer
+
+
+def test_serve_refuses_a_site_whose_site_json_is_tampered(tmp_path: Path) -> None:
+    site = _write_site_without_feed(tmp_path)
+    document = json.loads((site / "site.json").read_text(encoding="utf-8"))
+    document["chapters"][1]["file"] = "../secret.txt"
+    (site / "site.json").write_text(json.dumps(document), encoding="utf-8")
+    said: list[str] = []
+    with pytest.raises(InputError) as caught:
+        serving.serve(site, host=LOOPBACK, port=0, say=said.append)
+    assert said == [] and caught.value.exit_code == EXIT_BAD_INPUT
+    assert str(caught.value).startswith(f"{site / 'site.json'}: not as audiobook publish wrote it")
+    assert "\n" not in str(caught.value)
 
 
 # The whole command, as a user runs it -----------------------------------------------------------

@@ -135,3 +135,23 @@ def test_a_language_espeak_ng_does_not_speak_is_one_line(tmp_path: Path) -> None
     assert result.stderr.startswith("audiobook: error: ")
     assert "eSpeak NG has no voice for the book's language 'tlh'" in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_clips_that_cannot_be_written_are_one_line(tmp_path: Path) -> None:
+    """--audio where no folder can be made, and a clip whose name is taken by a folder: one line
+    each, no traceback; the clips written before the fault are whole, none is half-written."""
+    project(tmp_path)
+    (tmp_path / "blocked").write_text("a file, not a folder", encoding="utf-8")
+    args = ("words", "--kind", "name", "--kind", "heteronym", "--limit", "1", "--audio")
+    result = run_cli(*args, "blocked/clips", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("audiobook: error: blocked/clips")
+    (tmp_path / "clips" / "002-read.mp3").mkdir(parents=True)  # the second clip's name taken
+    result = run_cli(*args, "clips", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "002-read.mp3" in errors[0], result.stderr
+    assert MP3(tmp_path / "clips" / "001-pemberton.mp3").info.length > 2.0
+    assert sorted(p.name for p in (tmp_path / "clips").iterdir()) == [
+        "001-pemberton.mp3", "002-read.mp3",
+    ]  # fmt: skip

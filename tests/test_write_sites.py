@@ -60,6 +60,7 @@ HERE = "tests/test_write_sites.py::test_a_fault_at_the_site"
 SESSION_CACHE = os.environ["AUDIOBOOK_CACHE"]  # conftest's, which the session's renders fill
 FAULTS = "tests/test_faults.py"
 PDF = "tests/readers/test_pdf.py"
+PUBLISH = "tests/test_publish.py"
 CLUSTER = "tests/test_cluster.py"
 WRITE_TARGET = "audiobook.cli.check:_write_target"  # check's --junit, --report, --save-expect
 
@@ -191,7 +192,20 @@ SITES: dict[str, tuple[str, ...]] = {
     ),
     "audiobook.cli.check:_write_target": (_here("check-junit"), _here("check-report"),
                                           _here("check-save-expect")),
-    "audiobook.cli.voices:say": (_here("say-wav"), _here("say-mp3")),
+    "audiobook.cli.voices:_write_speech": (_here("say-wav"), _here("say-mp3")),
+    "audiobook.cli.voices:say": (_here("say-play"),),
+    "audiobook.cli.player:play": (
+        "tests/pronunciation/test_say.py::test_a_player_that_fails_is_one_line",
+    ),
+    "audiobook.cli.words:_write_clips": (
+        "tests/test_words_cli.py::test_clips_that_cannot_be_written_are_one_line",
+    ),
+    "audiobook.publish.listener:_make": (
+        f"{PUBLISH}::test_a_fault_while_making_the_listener_audio_is_one_line_and_the_site_stays",
+    ),
+    "audiobook.publish.listener:write_book_mp3": (
+        f"{PUBLISH}::test_a_fault_while_making_the_listener_audio_is_one_line_and_the_site_stays",
+    ),
     "audiobook.cli.cast:cast": (
         "tests/cast/test_cast_command.py::test_cast_toml_that_cannot_be_written_is_one_line",
     ),
@@ -464,17 +478,22 @@ CASES: dict[str, Case] = {
     "check-save-expect": Case((WRITE_TARGET,), command="check", fault=EROFS, exit=2,
                               says="expect.json: --save-expect: read-only",
                               args=("--save-expect",)),
-    "say-wav": Case(("audiobook.cli.voices:say",), command="say", says="said.wav: no space left"),
-    "say-mp3": Case(("audiobook.cli.voices:say",), command="say", calls=("mkdir",), args=(".mp3",)),
+    "say-wav": Case(("audiobook.cli.voices:_write_speech",), command="say",
+                    says="said.wav: no space left"),
+    "say-mp3": Case(("audiobook.cli.voices:_write_speech",), command="say", calls=("mkdir",),
+                    args=(".mp3",)),
+    # The folder the played WAV is written in cannot be made.
+    "say-play": Case(("audiobook.cli.voices:say",), command="say", calls=("mkdir",),
+                     args=("play",)),
     "site-folder": Case(("audiobook.publish.site:publish",),
                         command="publish", exit=2, fault=EACCES,
                         says="cannot write the site (permission denied)"),
     "site-page": Case(("audiobook.publish.page:write_site",), command="publish", exit=2,
-                      calls=("open",), skip=3, says="cannot write the site at index.html (no"),
+                      calls=("open",), skip=7, says="cannot write the site at index.html (no"),
     "site-feed": Case(("audiobook.publish.page:write_site",), command="publish", exit=2,
-                      calls=("open",), skip=2, says="cannot write the site at feed.xml (no"),
+                      calls=("open",), skip=4, says="cannot write the site at feed.xml (no"),
     "site-zip": Case(("audiobook.publish.page:write_site",), command="publish", exit=2,
-                     says="-chapters.zip (no space left"),
+                     args=("--extras",), says="-chapters.zip (no space left"),
     "site-audio": Case(("audiobook.publish.page:_place",), command="publish", exit=2,
                        says="cannot write the site at 01-the-harbour.mp3 (no space"),
     "site-cover": Case(("audiobook.publish.page:_covers",), command="publish", exit=2,
@@ -691,8 +710,8 @@ class Project:
     def site(self) -> Path:
         return self.folder / "site"
 
-    def run(self, *args: str) -> Any:
-        result = self.runner.invoke(cli.app, list(args), catch_exceptions=True)
+    def run(self, *args: str, env: dict[str, str] | None = None) -> Any:
+        result = self.runner.invoke(cli.app, list(args), catch_exceptions=True, env=env)
         crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
         assert not crashed, f"{args[0]} raised {result.exception!r}: {result.stderr}"
         return result
@@ -875,23 +894,30 @@ class Check(Render):
 
 class Say(Render):
     def __call__(self, project: Project, case: Case, again: bool = False) -> Any:
+        if case.args == ("play",):  # played, not written (by a player that plays nothing)
+            return project.run("say", "The boats came in.", env={"AUDIOBOOK_PLAYER": "true"})
         out = project.folder / f"said{case.args[0] if case.args else '.wav'}"
         return project.run("say", "The boats came in.", "-o", str(out))
 
     @staticmethod
     def prepare(project: Project, case: Case) -> Any:
-        out = project.folder / f"said{case.args[0] if case.args else '.wav'}"
         assert Say()(project, case).exit_code == 0
+        if case.args == ("play",):
+            return None
+        out = project.folder / f"said{case.args[0] if case.args else '.wav'}"
         undisturbed = out.read_bytes()
         out.unlink()
         return undisturbed
 
     @staticmethod
     def check_after_fault(project: Project, case: Case, reference: dict, before: Any) -> None:
-        assert not list(project.folder.glob("*said*"))
+        assert not list(project.folder.glob("*said*")) and not list(project.folder.glob("say*"))
 
     @staticmethod
     def check_undisturbed(project: Project, case: Case, reference: dict, before: Any) -> None:
+        if case.args == ("play",):
+            assert not list(project.folder.glob("say*"))  # nothing left behind
+            return
         assert next(project.folder.glob("said.*")).read_bytes() == before
 
 
@@ -899,7 +925,7 @@ class Publish(Render):
     def __call__(self, project: Project, case: Case, again: bool = False) -> Any:
         return project.run(
             "publish", str(project.out), "--base-url", "https://example.org/book/", "--out",
-            str(project.site),
+            str(project.site), *case.args,
         )  # fmt: skip
 
     @staticmethod

@@ -72,3 +72,15 @@ def test_say_refuses_nothing_and_an_unknown_voice_in_one_line(tmp_path: Path) ->
     assert "--voice 'nosuch' is neither a voice of voices.toml (narrator)" in unknown.stderr
     bad_player = run_cli("say", "Hello", cwd=tmp_path, env={"AUDIOBOOK_PLAYER": "no-such-player"})
     assert bad_player.returncode == 2 and "'no-such-player' is not a program" in bad_player.stderr
+
+
+def test_a_player_that_fails_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "voices.toml").write_text('[narrator]\nvoice = "en-us"\n', encoding="utf-8")
+    broken = tmp_path / "player"
+    broken.write_text("#!/bin/sh\necho 'no sound card' >&2\nexit 3\n", encoding="utf-8")
+    broken.chmod(0o755)
+    result = run_cli("say", "Hello.", cwd=tmp_path, env={"AUDIOBOOK_PLAYER": str(broken)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]  # after the "said ..." line
+    assert last.startswith("audiobook: error: ") and last.endswith("/say.wav (exit 3)")
+    assert "player could not play" in last

@@ -98,7 +98,12 @@ def say(
         err.print("audiobook: note: no audio player found: writing say.wav", markup=False)
     require_explicit(voices)
     written = load_cast(voices, engines.ENGINES)
-    with contextlib.closing(engines.create()) as engine:
+    with contextlib.ExitStack() as stack:
+        # Where the WAV to play goes (without -o), made first: a fault there costs no speech.
+        work = None
+        if player is not None and output is None:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="audiobook-say-")))
+        engine = stack.enter_context(contextlib.closing(engines.create()))
         available = engine.voices()
         cast = resolve_voices(written, language, available, voices)
         chosen = cast.voices().get(voice)
@@ -119,18 +124,15 @@ def say(
         said = spoken(text, language, Lexicon(cast.lexicon), {voice}, dialect)
         speech = engine.synthesize(said, chosen)
         pace = rate or engine.pace(chosen)
-    if output is not None:
-        _write_speech(speech, output, cast.output.profile)
-    err.print(
-        f"said {said!r} with {chosen.engine} {chosen.voice} at {pace:.0f} wpm"
-        + (f": {output}" if output is not None else ""),
-        markup=False,
-    )
-    if player is not None:
-        with tempfile.TemporaryDirectory(prefix="audiobook-say-") as work:
-            heard = output if output is not None else Path(work) / "say.wav"
-            if output is None:
-                _write_speech(speech, heard, cast.output.profile)
+        heard = output if output is not None else work / "say.wav" if work else None
+        if heard is not None:
+            _write_speech(speech, heard, cast.output.profile)
+        err.print(
+            f"said {said!r} with {chosen.engine} {chosen.voice} at {pace:.0f} wpm"
+            + (f": {output}" if output is not None else ""),
+            markup=False,
+        )
+        if player is not None and heard is not None:
             play(heard, player)
 
 

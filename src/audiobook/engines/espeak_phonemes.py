@@ -5,14 +5,14 @@ whether its dictionary knows the word or guesses it by its spelling rules.
 libespeak-ng is called directly through ctypes (espeak_TextToPhonemes), with no audio: it is
 fast (a word in about 0.1 ms) and needs no worker process. Whether a word is in the dictionary
 comes from espeak-ng's own trace (as `espeak-ng -X` prints it): "Found: 'read' [ri:d]" for a
-dictionary word, "Translate 'bennet'" for one its rules spell out. Light at import.
+dictionary word, "Translate 'bennet'" for one its rules spell out, read from a stream in memory
+(open_memstream: Linux and macOS). Light at import.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -101,35 +101,52 @@ def phonemes(text: str, language: str = "en-us") -> str:
         return _phonemes(lib, text, _PHONEMES_IPA)
 
 
+class _Trace:
+    """eSpeak NG's trace, kept in memory (a C stream from open_memstream): nothing is written
+    to disk, and each read gives what was traced since the last."""
+
+    def __init__(self) -> None:
+        self._libc = libc = ctypes.CDLL(None)
+        libc.open_memstream.restype = ctypes.c_void_p
+        libc.open_memstream.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        libc.fflush.argtypes = [ctypes.c_void_p]
+        libc.fclose.argtypes = [ctypes.c_void_p]
+        libc.free.argtypes = [ctypes.c_void_p]
+        self._buffer, self._size = ctypes.c_void_p(), ctypes.c_size_t()
+        self.stream = libc.open_memstream(ctypes.byref(self._buffer), ctypes.byref(self._size))
+        if not self.stream:
+            raise MemoryError("no memory for eSpeak NG's trace")
+        self._seen = 0
+
+    def read(self) -> str:
+        self._libc.fflush(self.stream)  # the buffer and its size are current after a flush
+        size = self._size.value
+        text = ctypes.string_at((self._buffer.value or 0) + self._seen, size - self._seen)
+        self._seen = size
+        return text.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        self._libc.fclose(self.stream)
+        self._libc.free(self._buffer)
+
+
 def say_words(words: list[str], language: str = "en-us") -> dict[str, Said]:
     """How eSpeak NG says each of WORDS on its own in LANGUAGE, and whether its dictionary
     knows it (the trace's "Found:") or its rules spell it out ("Translate")."""
     out: dict[str, Said] = {}
-    libc = ctypes.CDLL(None)
-    libc.fopen.restype = ctypes.c_void_p
-    libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
-    libc.fflush.argtypes = [ctypes.c_void_p]
-    libc.fclose.argtypes = [ctypes.c_void_p]
-    with _lock, tempfile.TemporaryDirectory(prefix="audiobook-espeak-") as folder:
+    with _lock:
         lib = _library()
         _set_language(lib, language)
-        trace_path = os.path.join(folder, "trace")
-        stream = libc.fopen(trace_path.encode(), b"w")
-        if not stream:
-            raise OSError(f"cannot write eSpeak NG's trace in {folder}")
+        trace = _Trace()
+        lib.espeak_SetPhonemeTrace(_PHONEMES_TRACE, trace.stream)
         try:
-            with open(trace_path, "rb") as trace:
-                lib.espeak_SetPhonemeTrace(_PHONEMES_TRACE, stream)
-                try:
-                    for word in dict.fromkeys(words):
-                        ipa = _phonemes(lib, word, _PHONEMES_IPA)
-                        libc.fflush(stream)
-                        said = trace.read().decode("utf-8", "replace")
-                        out[word] = Said(ipa, "Found: " in said and "Translate " not in said)
-                finally:
-                    lib.espeak_SetPhonemeTrace(0, None)
+            for word in dict.fromkeys(words):
+                ipa = _phonemes(lib, word, _PHONEMES_IPA)
+                said = trace.read()
+                out[word] = Said(ipa, "Found: " in said and "Translate " not in said)
         finally:
-            libc.fclose(stream)
+            lib.espeak_SetPhonemeTrace(0, None)
+            trace.close()
     return out
 
 
@@ -137,27 +154,19 @@ def spoken_phonemes(text: str, language: str = "en-us", phoneme_input: bool = Fa
     """The phonemes eSpeak NG speaks for TEXT, as its mnemonics (what `espeak-ng -x` prints):
     TEXT is synthesised (the audio is thrown away) with its phoneme trace on, so `[[...]]`
     mnemonics (PHONEME_INPUT) are read as a render reads them."""
-    libc = ctypes.CDLL(None)
-    libc.fopen.restype = ctypes.c_void_p
-    libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
-    libc.fclose.argtypes = [ctypes.c_void_p]
     encoded = text.encode("utf-8")
-    with _lock, tempfile.TemporaryDirectory(prefix="audiobook-espeak-") as folder:
+    with _lock:
         lib = _library()
         _set_language(lib, language)
-        trace_path = os.path.join(folder, "trace")
-        stream = libc.fopen(trace_path.encode(), b"w")
-        if not stream:
-            raise OSError(f"cannot write eSpeak NG's trace in {folder}")
-        lib.espeak_SetPhonemeTrace(_PHONEMES_SHOW, stream)
+        trace = _Trace()
+        lib.espeak_SetPhonemeTrace(_PHONEMES_SHOW, trace.stream)
         try:
             flags = _CHARS_UTF8 | (_PHONEMES_INPUT if phoneme_input else 0)
             lib.espeak_SetSynthCallback(_DISCARD)
             status = lib.espeak_Synth(encoded, len(encoded) + 1, 0, 1, 0, flags, None, None)
             if status != 0:
                 raise RuntimeError(f"eSpeak NG could not synthesise (status {status})")
+            return " ".join(trace.read().split())
         finally:
             lib.espeak_SetPhonemeTrace(0, None)
-            libc.fclose(stream)
-        with open(trace_path, encoding="utf-8", errors="replace") as trace:
-            return " ".join(trace.read().split())
+            trace.close()

@@ -15,6 +15,9 @@ here add what feedgen 1.0 cannot write:
 
 The feed is a pure function of its inputs: no clock, no version strings, so publishing the same
 book twice gives the same bytes (apps and CDNs see an unchanged feed, and a test can compare).
+`site_feed` makes it from a published site's site.json and a base URL: `publish --base-url`
+writes it as feed.xml, and `serve` makes it on the fly, at the address it serves from, for a
+site published without one.
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
-__all__ = ["FeedBook", "FeedChapter", "chapters_json", "podcast_feed"]
+from audiobook.publish.site_json import SiteInfo
+
+__all__ = ["FeedBook", "FeedChapter", "chapters_json", "podcast_feed", "site_feed"]
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -286,6 +291,48 @@ def podcast_feed(book: FeedBook, chapters: Sequence[FeedChapter]) -> bytes:
 
     result: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return result
+
+
+def site_feed(site: SiteInfo, base_url: str) -> bytes:
+    """The feed of the published SITE served at BASE_URL (absolute, ending with "/"): one
+    episode a chapter (its listener MP3), then the whole book (the M4B), every URL under
+    BASE_URL, so every enclosure resolves wherever the site is served."""
+
+    def url(name: str) -> str:
+        return base_url + quote(name)
+
+    chapters = [
+        FeedChapter(
+            index=c.index,
+            title=c.title,
+            url=url(c.file),
+            length=c.bytes,
+            seconds=c.seconds,
+            guid=c.guid,
+            published=datetime.fromisoformat(c.published),
+            transcript_url=url(c.transcript) if c.transcript else None,
+        )
+        for c in site.chapters
+    ]
+    whole = site.whole_book
+    book = FeedBook(
+        title=site.title,
+        author=site.author,
+        narrator=site.narrator,
+        description=site.description,
+        language=site.language,
+        site_url=base_url,
+        feed_url=url("feed.xml"),
+        image_url=url(site.cover["feed"]) if site.cover else None,
+        year=site.year,
+        whole_book_url=url(whole.file) if whole else None,
+        whole_book_length=whole.bytes if whole else 0,
+        whole_book_seconds=whole.seconds if whole else 0.0,
+        whole_book_guid=whole.guid if whole else "",
+        chapters_json_url=url(whole.chapters_json) if whole and whole.chapters_json else None,
+        published=datetime.fromisoformat(site.published),
+    )
+    return podcast_feed(book, chapters)
 
 
 def chapters_json(titles_and_starts: Sequence[tuple[str, float]]) -> bytes:

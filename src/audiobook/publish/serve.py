@@ -8,6 +8,12 @@ HEAD, and keep every request inside SITE; this module adds explicit content type
 refusal of hidden files, and the plumbing: a port checked before anything is printed, the URLs
 (and a QR code for a phone when serving on the network), and a clean stop on Ctrl-C.
 
+A site published without a base URL has no feed.xml: served, it gets one at /feed.xml, made on
+the fly from its site.json (feed.site_feed) with the address it is asked at as its base, so every
+enclosure is a URL this server answers. The site's site.json and chapters.json are proven before
+anything is served (site_json.py): one tampered with is a one-line error, not a server that
+hands out what they say.
+
 starlette, uvicorn and segno are imported inside the functions, so importing this module is cheap
 and the CLI can say which extra to install (`require`) when they are missing.
 
@@ -26,17 +32,24 @@ Versions, from their changelogs and source:
 from __future__ import annotations
 
 import errno
+import functools
 import os
+import re
 import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobook.core.errors import InputError
+from audiobook.publish.site_json import SiteInfo, read_chapters_json, read_site_json
 
 if TYPE_CHECKING:
     import uvicorn
     from starlette.applications import Starlette
+
+FEED = "feed.xml"
+# What a Host header may hold to become the feed's base URL: a name or an address, and a port.
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 
 # Hosts that mean "every interface": the URLs to print are then this machine's own addresses.
 _ANY_HOST = ("0.0.0.0", "::", "")
@@ -103,14 +116,16 @@ def make_app(site: Path) -> Starlette:
 
     `/` is index.html; a folder is never listed; GET and HEAD only (405 otherwise); a path that
     leaves SITE, by `..` (raw or percent-encoded) or by a symlink pointing out, or that names a
-    hidden file, is 404.
+    hidden file, is 404. A site without a feed.xml whose site.json says it has none gets its
+    feed at /feed.xml, based at the address each request was sent to.
     """
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
-    from starlette.routing import Mount
+    from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
     root = Path(site).resolve()
+    info = read_site_json(root)
 
     class SiteFiles(StaticFiles):
         """StaticFiles with this module's content types, headers and two more refusals."""
@@ -145,7 +160,41 @@ def make_app(site: Path) -> Starlette:
             response.headers["cache-control"] = "no-cache"
             return response
 
-    return Starlette(routes=[Mount("/", app=SiteFiles(directory=root, html=True))])
+    routes: list[Any] = []
+    if info is not None and info.feed is None and not (root / FEED).exists():
+        routes.append(Route("/" + FEED, _feed_endpoint(info), methods=["GET"]))
+    routes.append(Mount("/", app=SiteFiles(directory=root, html=True)))
+    return Starlette(routes=routes)
+
+
+def _feed_endpoint(info: SiteInfo) -> Any:
+    """The endpoint of /feed.xml for a site published without a base URL."""
+    from starlette.responses import Response
+
+    @functools.lru_cache(maxsize=16)  # a few addresses (loopback, LAN) asked again and again
+    def feed_at(base: str) -> bytes:
+        from audiobook.publish.feed import site_feed
+
+        return site_feed(info, base)
+
+    async def endpoint(request: Any) -> Any:
+        host = request.headers.get("host", "")
+        if not _HOST.match(host):  # not a name and port: the address the request came in on
+            address, port = request.scope.get("server") or ("127.0.0.1", 80)
+            host = _host_port(address, port)
+        scheme = "https" if request.url.scheme == "https" else "http"
+        try:
+            body = feed_at(f"{scheme}://{host}/")
+        except ImportError:  # feedgen is part of the site extra, not necessarily here
+            return Response("this server has no feedgen: pip install 'audiobook[site]'\n",
+                            status_code=501, media_type="text/plain")  # fmt: skip
+        except ValueError:  # an address the feed cannot be based at
+            return Response("no feed at this address\n", status_code=400,
+                            media_type="text/plain")  # fmt: skip
+        headers = {"x-content-type-options": "nosniff", "cache-control": "no-cache"}
+        return Response(body, media_type=CONTENT_TYPES[".xml"], headers=headers)
+
+    return endpoint
 
 
 def _host_port(host: str, port: int) -> str:
@@ -284,8 +333,12 @@ def _server(app: Any) -> uvicorn.Server:
 
 
 def _site(site: Path) -> Path:
+    """SITE, when it is a published site whose site.json and chapters.json are as publish wrote
+    them (else an InputError that names the file)."""
     if not (Path(site) / "index.html").is_file():
         raise InputError("not a published site", path=site, hint="run audiobook publish")
+    info = read_site_json(Path(site))
+    read_chapters_json(Path(site), len(info.chapters) if info else None)
     return Path(site)
 
 
@@ -298,10 +351,11 @@ def serve(
     """Serve SITE on HOST:PORT until Ctrl-C.
 
     Validates SITE (a folder holding index.html: else InputError 'not a published site; run
-    audiobook publish'), binds the port (InputError when it is in use or cannot be bound), says
-    the URL(s), and, when serving the network (0.0.0.0), a QR code of the LAN URL for a phone,
-    then "press Ctrl-C to stop"; then runs uvicorn. Returns normally on Ctrl-C: that is how the
-    command ends (the contract: exit 0). Port 0 means any free port; the URLs name the one taken.
+    audiobook publish'; its site.json and chapters.json as publish wrote them), binds the port
+    (InputError when it is in use or cannot be bound), says the URL(s), and, when serving the
+    network (0.0.0.0), a QR code of the LAN URL for a phone, then "press Ctrl-C to stop"; then
+    runs uvicorn. Returns normally on Ctrl-C: that is how the command ends (the contract: exit
+    0). Port 0 means any free port; the URLs name the one taken.
     """
     require()
     site = _site(site)
