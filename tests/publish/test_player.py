@@ -632,3 +632,45 @@ def test_opened_from_a_folder_of_files_the_page_still_plays(small_site: Path, co
     print(f"from a folder, the Text view: {said[:80]!r}")
     assert page.locator("#text-body .s").count() > 0 or "serve the site" in said
     assert page.errors == []
+
+
+def test_published_without_a_url_it_plays_from_a_plain_file_server(
+    rendered_book: Path, tmp_path: Path, context: Any
+) -> None:
+    """`publish` with no --base-url, served by Python's own http.server (no feed, and no range
+    requests: so no seeking, which needs a server that answers them, as `serve` and common web
+    hosts do): the book plays from its start, and the Text view reads along."""
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from ..conftest import first_answer
+
+    shutil.copytree(rendered_book / "audio", tmp_path / "audio")
+    result = run_cli("publish", "audio", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    site = tmp_path / "site"
+    assert not (site / "feed.xml").exists() and "no --base-url" in result.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        assert first_answer(url, server).status_code == 200
+        page = open_page(context(viewport=DESKTOP), url)
+        page.keyboard.press("k")  # play
+        wait(page, f"!{AUDIO}.paused && {AUDIO}.currentTime > 1")
+        assert played_file(site, page).suffix == ".m4b"
+        page.click("#tab-text")
+        wait(page, "document.body.dataset.textChapter === '1' && !!document.body.dataset.sentence")
+        assert page.locator("#text-body .s").count() > 0
+        assert page.errors == []
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
