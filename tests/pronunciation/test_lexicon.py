@@ -153,3 +153,18 @@ def test_the_lexicon_overrides_a_heteronym_s_chosen_sense(lexicon: Lexicon) -> N
     assert chosen == "She had [[ɹˈɛd]] it."  # the heteronym rules' past tense
     override = Lexicon({"read": LexiconEntry(ipa="ɹˈiːd")})
     assert spoken("She had read it.", "en-us", override) == "She had [[ɹˈiːd]] it."
+
+
+def test_each_engine_names_the_first_symbol_a_voice_cannot_say() -> None:
+    from audiobook.engines import espeak, kokoro, piper
+
+    assert espeak.unsayable("hɜːmˈaɪəni", Voice(engine="espeak", voice="en-us")) is None
+    assert espeak.unsayable("ʁuˈɑ̃", Voice(engine="espeak", voice="en-us")) == "ʁ"
+    if piper.available():
+        joe = Voice(engine="piper", voice="en_US-joe-medium")
+        assert piper.unsayable("hɜːmˈaɪəni", joe) is None
+        assert piper.unsayable("ha☃", joe) == "☃"  # not in its phoneme_id_map
+    if kokoro.available():
+        heart = Voice(engine="kokoro", voice="af_heart")
+        assert kokoro.unsayable("hɜːmˈaɪəni", heart) is None
+        assert kokoro.unsayable("ha☃", heart) == "☃"  # not in its vocabulary
