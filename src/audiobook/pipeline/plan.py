@@ -26,7 +26,7 @@ from audiobook.formats.tags import BookTags, Item
 from audiobook.pipeline.cast import BookCast
 from audiobook.pipeline.cast.voices import voice_key
 from audiobook.pipeline.events import CastLine
-from audiobook.pronunciation.lexicon import language_matches
+from audiobook.pronunciation.lexicon import entries_of, language_matches
 
 # Credits in the book's language: the author's and the narrator's sentences are said only when
 # the book names them. voices.toml [credits] can say anything else.
@@ -194,8 +194,7 @@ def check_lexicon(
 
     voices = {**cast.voices(), **(character_voices or {})}
     for word, value in cast.lexicon.items():
-        entries = [] if isinstance(value, str) else value if isinstance(value, list) else [value]
-        for entry in entries:
+        for entry in entries_of(value):
             if entry.ipa is None or not language_matches(entry.language, language):
                 continue
             scope = {v.lower() for v in entry.voices} if entry.voices is not None else None

@@ -23,7 +23,8 @@ from audiobook.core.phonemes import block, normalise_ipa, outside_blocks
 _Table = tuple[dict[str, LexiconEntry], dict[str, LexiconEntry], "re.Pattern[str] | None"]
 
 
-def _entries(value: LexiconValue) -> list[LexiconEntry]:
+def entries_of(value: LexiconValue) -> list[LexiconEntry]:
+    """A word's entries, in order (a respelling is an entry with `say`)."""
     if isinstance(value, str):
         return [LexiconEntry(say=value)]
     return list(value) if isinstance(value, list) else [value]
@@ -90,7 +91,7 @@ class Lexicon:
         exact: dict[str, LexiconEntry] = {}
         folded: dict[str, LexiconEntry] = {}
         for word, value in self.entries.items():
-            for entry in _entries(value):
+            for entry in entries_of(value):
                 if not language_matches(entry.language, language):
                     continue
                 if entry.voices is not None and not names & {v.lower() for v in entry.voices}:
